@@ -1,0 +1,94 @@
+import type { Graph } from './ir.js';
+import type { Tensor } from './tensor.js';
+import type { Dtype } from './tolerance.js';
+import type { Weights } from './weights.js';
+
+/**
+ * The contract every adapter implements. Backends are written `adapter:backend` everywhere
+ * (`tfjs:wasm`, `onnx-web:webgpu`, `gpujs:webgpu`, `reference:float64`).
+ */
+export type BackendId = `${string}:${string}`;
+
+/** What a backend runs on, used to rank backends when choosing one for a platform. */
+export type BackendApi = 'webgpu' | 'webgl' | 'native' | 'wasm' | 'cpu';
+
+export interface BackendDescriptor {
+  /** Backend name within its adapter, e.g. `webgpu`. */
+  readonly name: string;
+  readonly api: BackendApi;
+  /** Which environments it can run in at all. */
+  readonly environments: readonly ('node' | 'browser')[];
+  readonly description: string;
+}
+
+export interface Availability {
+  readonly available: boolean;
+  /** Why it cannot run here (and how to fix it), when unavailable. */
+  readonly reason?: string;
+  /**
+   * For GPU APIs: whether the device is real hardware or a software rasteriser (SwiftShader,
+   * llvmpipe). A software GPU is correct but slow, so the chooser ranks it below wasm.
+   */
+  readonly device?: 'gpu' | 'software' | 'cpu';
+  /** What the probe found (adapter vendor/architecture, thread count, versions...). */
+  readonly info?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Optional behaviours the conformance suite checks. `true` means supported; a string means not
+ * supported and says why (the suite skips those cases and shows the reason in its report).
+ */
+export interface Capabilities {
+  /** Same input twice gives bit-identical output. */
+  readonly determinism: true | string;
+  /** Many overlapping run() calls give correct results. */
+  readonly concurrency: true | string;
+  /** NaN/Inf in the input propagate like PyTorch instead of crashing. */
+  readonly nonFinite: true | string;
+  /** resources() reports the backend's own live counters. */
+  readonly resourceCounters: true | string;
+  /** Whole networks (stem + four stages) at small resolution. */
+  readonly networks: true | string;
+}
+
+export interface CompileOptions {
+  readonly backend: string;
+  /** Fold BN into the preceding convolutions (default true where the adapter supports it). */
+  readonly foldBatchNorm?: boolean;
+}
+
+export interface CompiledModel {
+  readonly backend: BackendId;
+  readonly graph: Graph;
+  /** NCHW float32 in, float32 out. Rejects with INPUT_SHAPE / INPUT_DTYPE / DISPOSED errors. */
+  run(input: Tensor): Promise<Tensor>;
+  /** Releases everything compile() created. run() afterwards rejects with DISPOSED. */
+  dispose(): Promise<void>;
+  /** What really executed (backend name reported by the engine, GPU adapter info, threads...). */
+  info(): Readonly<Record<string, unknown>>;
+}
+
+/** Live counters of the engine's own resources (tensors, GPU buffers, kernels, sessions...). */
+export type ResourceCounters = Readonly<Record<string, number>>;
+
+export interface Adapter {
+  readonly id: string;
+  readonly backends: readonly BackendDescriptor[];
+  /** Never throws: an unavailable backend resolves with a reason. */
+  probe(backend: string): Promise<Availability>;
+  capabilities(backend: string): Capabilities;
+  /** The dtype results are computed in, which sets the tolerance budget. */
+  dtype(backend: string): Dtype;
+  /** Validates the weights against the graph (typed errors) and builds a runnable model. */
+  compile(graph: Graph, weights: Weights, options: CompileOptions): Promise<CompiledModel>;
+  resources(backend: string): Promise<ResourceCounters>;
+}
+
+export function backendId(adapter: string, backend: string): BackendId {
+  return `${adapter}:${backend}`;
+}
+
+export function parseBackendId(id: string): { adapter: string; backend: string } | undefined {
+  const m = /^([a-z0-9-]+):([a-z0-9-]+)$/.exec(id);
+  return m ? { adapter: m[1]!, backend: m[2]! } : undefined;
+}

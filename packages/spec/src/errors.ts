@@ -1,0 +1,49 @@
+/**
+ * Every error the project raises on purpose is a ResblocksError with a stable `code`, so callers
+ * (and the CLI) can branch on the kind of problem without parsing messages.
+ */
+export type ErrorCode =
+  | 'INVALID_CONTRACT'
+  | 'UNKNOWN_MODEL'
+  | 'INPUT_SHAPE'
+  | 'INPUT_DTYPE'
+  | 'INPUT_TOO_SMALL'
+  | 'WEIGHTS_MISSING'
+  | 'WEIGHTS_EXTRA'
+  | 'WEIGHTS_SHAPE'
+  | 'WEIGHTS_DTYPE'
+  | 'SAFETENSORS_FORMAT'
+  | 'NPY_FORMAT'
+  | 'FIXTURE_INTEGRITY'
+  | 'UNKNOWN_OP'
+  | 'BACKEND_UNAVAILABLE'
+  | 'UNKNOWN_BACKEND'
+  | 'DISPOSED'
+  | 'EXPORT'
+  | 'IO';
+
+export class ResblocksError extends Error {
+  readonly code: ErrorCode;
+  /** Structured facts about the problem (key, expected and actual shape, ...). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ResblocksError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isResblocksError(e: unknown, code?: ErrorCode): e is ResblocksError {
+  return e instanceof ResblocksError && (code === undefined || e.code === code);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
