@@ -137,7 +137,7 @@ export function validateBlock(b: BlockContract): BlockContract {
       throw new ResblocksError(
         'INVALID_CONTRACT',
         `basic block supports only groups=1 and baseWidth=64 (got groups=${b.groups}, baseWidth=${b.baseWidth})`,
-        { field: 'groups', groups: b.groups, baseWidth: b.baseWidth },
+        { field: b.groups !== 1 ? 'groups' : 'baseWidth', groups: b.groups, baseWidth: b.baseWidth },
       );
     }
     if (b.strideOn !== '3x3') {

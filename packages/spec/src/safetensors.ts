@@ -77,7 +77,7 @@ export function parseSafetensors(file: Uint8Array): SafetensorsFile {
     }
     if (typeof raw !== 'object' || raw === null) fail(`entry '${name}' is not an object`, { key: name });
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
       fail(`tensor '${name}' has unknown dtype ${JSON.stringify(dtype)}`, { key: name, dtype });
     }
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {

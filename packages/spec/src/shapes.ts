@@ -13,13 +13,13 @@ export function windowOutSize(
   dilation = 1,
   ceilMode = false,
 ): number {
+  // aten's pooling_output_shape_pad_lr: floor division (toward -inf) of the span, rounded up in
+  // ceil mode, so a 2x2/2 ceil-mode pool of a 1-pixel side still yields 1.
   const span = size + padBefore + padAfter - dilation * (kernel - 1) - 1;
-  if (span < 0) return 0;
-  if (!ceilMode) return Math.floor(span / stride) + 1;
-  let out = Math.ceil(span / stride) + 1;
+  let out = Math.floor((span + (ceilMode ? stride - 1 : 0)) / stride) + 1;
   // torch: the last window must start inside the input or the left padding.
-  if ((out - 1) * stride >= size + padBefore) out--;
-  return out;
+  if (ceilMode && (out - 1) * stride >= size + padBefore) out--;
+  return Math.max(0, out);
 }
 
 function windowShape(

@@ -1,0 +1,74 @@
+import {
+  type CompiledModel,
+  compareTensors,
+  describeComparison,
+  errorModel,
+  formatShape,
+  type Graph,
+  runReference,
+  shapesEqual,
+  type Tensor,
+  type Tensor64,
+  type Weights,
+} from '@resblocks/spec';
+import type { CaseContext } from './types.js';
+
+export class CaseFailure extends Error {
+  override name = 'CaseFailure';
+  constructor(
+    message: string,
+    readonly fraction?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Compiles, runs `fn`, and always disposes. */
+export async function withModel<T>(
+  ctx: CaseContext,
+  graph: Graph,
+  weights: Weights,
+  fn: (m: CompiledModel) => Promise<T>,
+): Promise<T> {
+  const model = await ctx.adapter.compile(graph, weights, { backend: ctx.backend });
+  try {
+    return await fn(model);
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** Compares a backend output with expected float64 values under the spec's tolerance policy. */
+export function expectClose(
+  ctx: CaseContext,
+  graph: Graph,
+  actual: Tensor,
+  expected: Tensor64,
+  what = '',
+): number {
+  if (!shapesEqual(actual.shape, expected.shape)) {
+    throw new CaseFailure(
+      `${what}output shape ${formatShape(actual.shape)}, expected ${formatShape(expected.shape)}`,
+      Number.POSITIVE_INFINITY,
+    );
+  }
+  if (!(actual.data instanceof Float32Array)) {
+    throw new CaseFailure(
+      `${what}output data must be a Float32Array, got ${(actual.data as object)?.constructor?.name}`,
+    );
+  }
+  const c = compareTensors(actual.data, expected.data, ctx.dtype, errorModel(graph));
+  if (!c.pass) throw new CaseFailure(`${what}${describeComparison(c)}`, c.fraction);
+  return c.fraction;
+}
+
+/** Runs the graph on the backend and compares with the float64 reference. */
+export async function expectMatchesReference(
+  ctx: CaseContext,
+  graph: Graph,
+  weights: Weights,
+  input: Tensor,
+): Promise<number> {
+  const expected = runReference(graph, weights, input);
+  return withModel(ctx, graph, weights, async (m) => expectClose(ctx, graph, await m.run(input), expected));
+}

@@ -1,0 +1,84 @@
+import { type Adapter, referenceAdapter } from '@resblocks/spec';
+import { describe, expect, it } from 'vitest';
+import { randomConfig, runConformance } from '../src/index.js';
+import { brokenAdapter } from './broken-adapters.js';
+
+const unavailable: Adapter = {
+  ...referenceAdapter,
+  id: 'absent',
+  async probe() {
+    return { available: false, reason: 'the engine is not installed (npm install absent-engine)' };
+  },
+};
+
+describe('runConformance', () => {
+  it('fails an unavailable backend when required, naming the reason', async () => {
+    const r = await runConformance(unavailable, 'float64', { required: true });
+    expect(r.summary.failed).toBe(1);
+    expect(r.cases[0]!.message).toContain(
+      'absent:float64 is not available here: the engine is not installed',
+    );
+  });
+
+  it('skips an unavailable backend with the reason when not required', async () => {
+    const r = await runConformance(unavailable, 'float64', { required: false });
+    expect(r.cases.map((c) => c.status)).toEqual(['skip']);
+    expect(r.cases[0]!.message).toContain('npm install absent-engine');
+  });
+
+  it('catches a backend that silently runs elsewhere', async () => {
+    const fallback: Adapter = {
+      ...referenceAdapter,
+      async compile(g, w, o) {
+        const m = await referenceAdapter.compile(g, w, o);
+        return { ...m, run: m.run, dispose: m.dispose, info: () => ({ backend: 'cpu' }) };
+      },
+    };
+    const r = await runConformance(fallback, 'float64', {
+      groups: [],
+      randomCases: 0,
+      networks: [],
+      exclude: { '*': 'only the identity case' },
+    });
+    const identity = r.cases.find((c) => c.id === 'backend/identity')!;
+    expect(identity.status).toBe('fail');
+    expect(identity.message).toContain("requested backend 'float64' but the engine ran on 'cpu'");
+  });
+
+  it('shows capability gaps and exclusions as skips with their reason', async () => {
+    const limited: Adapter = {
+      ...referenceAdapter,
+      capabilities: () => ({
+        ...referenceAdapter.capabilities('float64'),
+        determinism: 'atomics make sums order-dependent',
+      }),
+    };
+    const r = await runConformance(limited, 'float64', {
+      groups: [],
+      networks: [],
+      randomCases: 0,
+      exclude: { 'errors/*': 'checked elsewhere' },
+    });
+    expect(r.cases.find((c) => c.id === 'determinism/bit-identical')).toMatchObject({
+      status: 'skip',
+      message: "capability 'determinism' not supported: atomics make sums order-dependent",
+    });
+    expect(
+      r.cases
+        .filter((c) => c.group === 'errors')
+        .every((c) => c.status === 'skip' && c.message === 'excluded: checked elsewhere'),
+    ).toBe(true);
+  });
+
+  it('prints the seed and config of a failing random case for replay', async () => {
+    const r = await runConformance(brokenAdapter('shortcut-dropped'), 'float64', {
+      groups: [],
+      networks: [],
+      randomCases: 4,
+    });
+    const failed = r.cases.find((c) => c.id.startsWith('random/') && c.status === 'fail')!;
+    expect(failed.message).toMatch(/replay: seed=\d+ input=\[.*\] config=\{/);
+    const seed = Number(/seed=(\d+)/.exec(failed.message!)![1]);
+    expect(randomConfig(seed).seed).toBe(seed);
+  });
+});
