@@ -86,6 +86,7 @@ describe('fixture files', () => {
       (b) => b.contract!.shortcut === 'avgdown' && b.contract!.stride === 2 && b.inputShape[2]! % 2 === 1,
     );
     expect(odd.length).toBeGreaterThan(3);
+    expect(odd.some((b) => b.inputShape[2] === 1 || b.inputShape[3] === 1)).toBe(true);
     expect(new Set(blocks.map((b) => b.inputShape[0]))).toEqual(new Set([1, 3]));
     expect(new Set(networks.map((n) => n.network))).toEqual(new Set(NETWORK_NAMES));
   });

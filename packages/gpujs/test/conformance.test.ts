@@ -1,0 +1,23 @@
+import { defineConformanceSuite } from '@resblocks/conformance';
+import { gpujsAdapter } from '../src/index.js';
+
+const expectMode = (mode: string) => (info: Readonly<Record<string, unknown>>) =>
+  info.mode === mode ? undefined : `gpu.js ran mode '${String(info.mode)}', expected '${mode}'`;
+
+
+// webasm is the fast CPU path: the whole suite. cpu (plain JS) gets a lighter grid.
+await defineConformanceSuite(gpujsAdapter, 'webasm', { expectInfo: expectMode('webasm') });
+await defineConformanceSuite(gpujsAdapter, 'cpu', {
+  expectInfo: expectMode('cpu'),
+  networks: ['resnet8_cifar'],
+  maxBlockCases: 24,
+  randomCases: 4,
+});
+// SwiftShader runs WebGPU on the CPU: a subsampled grid and the smallest network. With CI=true a
+// missing adapter fails the suite.
+await defineConformanceSuite(gpujsAdapter, 'webgpu', {
+  expectInfo: (info) => expectMode('webgpu')(info) ?? (info.adapter ? undefined : 'no WebGPU adapter info'),
+  networks: ['resnet8_cifar'],
+  maxBlockCases: 16,
+  randomCases: 3,
+});
