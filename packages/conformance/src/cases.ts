@@ -1,6 +1,7 @@
 import {
   type Adapter,
   blockContract,
+  type CompiledModel,
   type Graph,
   GraphBuilder,
   initWeights,
@@ -28,7 +29,7 @@ function allFixtures(): Promise<FixtureCase[]> {
 }
 
 /** A small grouped, strided, projected bottleneck: it exercises most of the IR in one block. */
-function probeBlock(): { graph: Graph; weights: Weights } {
+export function probeBlock(): { graph: Graph; weights: Weights } {
   const graph = lowerBlock(
     blockContract({
       kind: 'bottleneck',
@@ -62,6 +63,10 @@ function fixtureCase(f: FixtureCase): ConformanceCase {
       return { fraction };
     },
   };
+}
+
+function withProbe<T>(ctx: CaseContext, fn: (m: CompiledModel) => Promise<T>): Promise<T> {
+  return ctx.sharedProbe().then(fn);
 }
 
 async function expectError(what: string, code: string, fn: () => Promise<unknown>): Promise<void> {
@@ -104,20 +109,20 @@ function errorCases(): ConformanceCase[] {
   });
   const good = (g: Graph): Tensor => seededInput([1, g.inChannels, 6, 6], 3);
   return [
-    mk('input-channels', (ctx, g, w) =>
-      withModel(ctx, g, w, (m) =>
+    mk('input-channels', (ctx, g) =>
+      withProbe(ctx, (m) =>
         expectError('input with wrong channels', 'INPUT_SHAPE', () =>
           m.run(seededInput([1, g.inChannels + 1, 6, 6], 1)),
         ),
       ),
     ),
-    mk('input-rank', (ctx, g, w) =>
-      withModel(ctx, g, w, (m) =>
+    mk('input-rank', (ctx, g) =>
+      withProbe(ctx, (m) =>
         expectError('rank-3 input', 'INPUT_SHAPE', () => m.run(seededInput([g.inChannels, 6, 6], 1))),
       ),
     ),
-    mk('input-length', (ctx, g, w) =>
-      withModel(ctx, g, w, (m) =>
+    mk('input-length', (ctx, g) =>
+      withProbe(ctx, (m) =>
         expectError('data shorter than its shape', 'INPUT_SHAPE', () =>
           m.run({
             shape: [1, g.inChannels, 6, 6],
@@ -126,8 +131,8 @@ function errorCases(): ConformanceCase[] {
         ),
       ),
     ),
-    mk('input-dtype', (ctx, g, w) =>
-      withModel(ctx, g, w, (m) => {
+    mk('input-dtype', (ctx, g) =>
+      withProbe(ctx, (m) => {
         const x = good(g);
         return expectError('Float64Array input', 'INPUT_DTYPE', () =>
           m.run({ shape: x.shape, data: Float64Array.from(x.data) as unknown as Float32Array }),
@@ -203,7 +208,7 @@ function behaviourCases(): ConformanceCase[] {
         const { graph, weights } = probeBlock();
         const x = seededInput([3, graph.inChannels, 7, 9], 11);
         const per = sizeOf([1, graph.inChannels, 7, 9]);
-        return withModel(ctx, graph, weights, async (m) => {
+        return withProbe(ctx, async (m) => {
           const all = await m.run(x);
           const n = all.data.length / 3;
           let worst = 0;
@@ -278,9 +283,9 @@ function behaviourCases(): ConformanceCase[] {
       id: 'determinism/bit-identical',
       group: 'determinism',
       async run(ctx) {
-        const { graph, weights } = probeBlock();
+        const { graph } = probeBlock();
         const x = seededInput([2, graph.inChannels, 9, 7], 21);
-        return withModel(ctx, graph, weights, async (m) => {
+        return withProbe(ctx, async (m) => {
           const a = await m.run(x);
           const b = await m.run(x);
           const diff = a.data.findIndex((v, i) => !Object.is(v, b.data[i]));
@@ -298,7 +303,7 @@ function behaviourCases(): ConformanceCase[] {
         const inputs = Array.from({ length: 8 }, (_, i) =>
           seededInput([1 + (i % 2), graph.inChannels, 6 + (i % 3), 6], 100 + i),
         );
-        return withModel(ctx, graph, weights, async (m) => {
+        return withProbe(ctx, async (m) => {
           const outs = await Promise.all(inputs.map((x) => m.run(x)));
           let worst = 0;
           outs.forEach((y, i) => {
@@ -320,7 +325,9 @@ function behaviourCases(): ConformanceCase[] {
         x.data[5] = Number.NaN;
         x.data[40] = Number.POSITIVE_INFINITY;
         x.data[77] = Number.NEGATIVE_INFINITY;
-        return { fraction: await expectMatchesReference(ctx, graph, weights, x) };
+        return withProbe(ctx, async (m) => ({
+          fraction: expectClose(ctx, graph, await m.run(x), runReference(graph, weights, x)),
+        }));
       },
     },
     {

@@ -3,11 +3,12 @@ import {
   type BackendId,
   backendId,
   blockContract,
+  type CompiledModel,
   initWeights,
   lowerBlock,
   seededInput,
 } from '@resblocks/spec';
-import { listCases } from './cases.js';
+import { listCases, probeBlock } from './cases.js';
 import { CaseFailure } from './check.js';
 import type { CaseContext, CaseResult, ConformanceCase, ConformanceReport, SuiteOptions } from './types.js';
 
@@ -45,6 +46,34 @@ export function identityCase(options: SuiteOptions): ConformanceCase {
         await model.dispose();
       }
       return {};
+    },
+  };
+}
+
+/** The per-backend context; call release() when the suite is done (disposes the shared probe model). */
+export function createContext(adapter: Adapter, backend: string): CaseContext & { release(): Promise<void> } {
+  let shared: Promise<CompiledModel> | undefined;
+  return {
+    adapter,
+    backend,
+    id: backendId(adapter.id, backend),
+    dtype: adapter.dtype(backend),
+    capabilities: adapter.capabilities(backend),
+    sharedProbe() {
+      if (!shared) {
+        const { graph, weights } = probeBlock();
+        shared = adapter.compile(graph, weights, { backend });
+        // A failed compile is reported by the case that asked; the next case tries again.
+        shared.catch(() => {
+          shared = undefined;
+        });
+      }
+      return shared;
+    },
+    async release() {
+      const m = shared;
+      shared = undefined;
+      if (m) await (await m.catch(() => undefined))?.dispose();
     },
   };
 }
@@ -114,20 +143,18 @@ export async function runConformance(
     options.onCase?.(r);
     return summarize(id, { ...(availability.info ?? {}) }, startedAt, [r]);
   }
-  const ctx: CaseContext = {
-    adapter,
-    backend,
-    id,
-    dtype: adapter.dtype(backend),
-    capabilities: adapter.capabilities(backend),
-  };
+  const ctx = createContext(adapter, backend);
   const cases = [identityCase(options), ...(await listCases(adapter, backend, options))];
   options.onPlan?.(cases.length);
   const results: CaseResult[] = [];
-  for (const c of cases) {
-    const r = await runCase(c, ctx);
-    results.push(r);
-    options.onCase?.(r);
+  try {
+    for (const c of cases) {
+      const r = await runCase(c, ctx);
+      results.push(r);
+      options.onCase?.(r);
+    }
+  } finally {
+    await ctx.release();
   }
   return summarize(id, { ...(availability.info ?? {}), device: availability.device }, startedAt, results);
 }

@@ -1,7 +1,7 @@
 import { type Adapter, backendId } from '@resblocks/spec';
 import { listCases } from './cases.js';
-import { identityCase, isCI, runCase, summarize } from './runner.js';
-import type { CaseContext, CaseResult, ConformanceCase, SuiteOptions } from './types.js';
+import { createContext, identityCase, isCI, runCase, summarize } from './runner.js';
+import type { CaseResult, ConformanceCase, SuiteOptions } from './types.js';
 
 /**
  * Registers the conformance suite for one backend as vitest tests. Call it with top-level await
@@ -30,7 +30,9 @@ export async function defineConformanceSuite(
   const startedAt = new Date().toISOString();
 
   describe(`conformance ${id}`, () => {
+    const ctx = createContext(adapter, backend);
     afterAll(async () => {
+      await ctx.release();
       // Imported here so the package stays loadable in browsers (the report is a Node feature).
       const { mkdirSync, writeFileSync } = await import('node:fs');
       const { dirname, resolve } = await import('node:path');
@@ -61,13 +63,6 @@ export async function defineConformanceSuite(
       return;
     }
 
-    const ctx: CaseContext = {
-      adapter,
-      backend,
-      id,
-      dtype: adapter.dtype(backend),
-      capabilities: adapter.capabilities(backend),
-    };
     for (const c of cases) {
       if (c.skip) {
         results.push({

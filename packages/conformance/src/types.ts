@@ -1,4 +1,4 @@
-import type { Adapter, BackendId, Capabilities, Dtype } from '@resblocks/spec';
+import type { Adapter, BackendId, Capabilities, CompiledModel, Dtype } from '@resblocks/spec';
 import type { FixtureCase } from '@resblocks/spec/fixtures';
 
 export type CaseStatus = 'pass' | 'fail' | 'skip';
@@ -73,6 +73,12 @@ export interface CaseContext {
   readonly id: BackendId;
   readonly dtype: Dtype;
   readonly capabilities: Capabilities;
+  /**
+   * The suite's probe block, compiled once per backend and shared by the cases that only need
+   * some compiled model (input checks, shapes, batch, determinism...). Compiling per case costs
+   * minutes on software WebGPU; reusing one model also checks that a model serves many shapes.
+   */
+  sharedProbe(): Promise<CompiledModel>;
 }
 
 export interface CaseOutcome {

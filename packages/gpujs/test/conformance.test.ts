@@ -4,7 +4,6 @@ import { gpujsAdapter } from '../src/index.js';
 const expectMode = (mode: string) => (info: Readonly<Record<string, unknown>>) =>
   info.mode === mode ? undefined : `gpu.js ran mode '${String(info.mode)}', expected '${mode}'`;
 
-
 // webasm is the fast CPU path: the whole suite. cpu (plain JS) gets a lighter grid.
 await defineConformanceSuite(gpujsAdapter, 'webasm', { expectInfo: expectMode('webasm') });
 await defineConformanceSuite(gpujsAdapter, 'cpu', {

@@ -1,0 +1,172 @@
+import {
+  type BackendId,
+  chooseBackend,
+  initWeights,
+  networkGraph,
+  type ProbedBackend,
+  probeAll,
+  type Tensor,
+} from '@resblocks/spec';
+import { runtimeAdapters } from '../src/page/adapters.js';
+import { configureWasmPaths } from '../src/page/wasm-paths.js';
+import { imageTensor, topK } from './preprocess.js';
+
+/** What the demo measured, also exposed as window.demoResult for the browser test. */
+export interface DemoResult {
+  chosen: BackendId;
+  top5: { label: string; probability: number }[];
+  timings: {
+    backend: BackendId;
+    device: string;
+    compileMs: number;
+    firstMs: number;
+    warmMs: number;
+    maxAbsDiff: number | null;
+    error?: string;
+  }[];
+}
+
+declare global {
+  interface Window {
+    demoResult?: DemoResult;
+  }
+}
+
+const params = new URLSearchParams(location.search);
+// Input resolution: ResNet-18 takes any size >= 32; 128 keeps software GPUs bearable.
+const SIZE = Number(params.get('size') ?? 128);
+// Which other backends to time (comma list of ids); default every available one.
+const COMPARE = params.get('compare')?.split(',');
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const status = (text: string) => {
+  $('status').textContent = text;
+};
+
+function cell(row: HTMLTableRowElement, text: string, cls?: string): void {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (cls) td.className = cls;
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await fn();
+  return [v, performance.now() - t0];
+}
+
+async function measure(
+  p: ProbedBackend,
+  input: Tensor,
+): Promise<{ logits: Float32Array; compileMs: number; firstMs: number; warmMs: number }> {
+  const graph = networkGraph('resnet18');
+  const [model, compileMs] = await time(() =>
+    p.adapter.compile(graph, initWeights(graph, 1), { backend: p.backend }),
+  );
+  try {
+    const [, firstMs] = await time(() => model.run(input));
+    const [y, warmMs] = await time(() => model.run(input));
+    return { logits: y.data, compileMs, firstMs, warmMs };
+  } finally {
+    await model.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  await configureWasmPaths(location.origin);
+  const labels = (await (await fetch('./labels.json')).json()) as string[];
+  const adapters = runtimeAdapters();
+  const chosen = await chooseBackend(adapters);
+  const probed = (await probeAll(adapters)).filter((p) => p.availability.available);
+  $('chosen').textContent = chosen.id;
+  $('why').textContent =
+    `ranked first of ${probed.length} available (${chosen.api}, device: ${chosen.availability.device ?? 'unknown'}); the chooser prefers a hardware GPU, then WebGL, then wasm, then software GPUs`;
+  $('input-info').textContent = `resized to ${SIZE}x${SIZE}, ImageNet-normalised`;
+  const button = $<HTMLButtonElement>('run');
+  button.disabled = false;
+  status('ready');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const input = await imageTensor('./sample.png', SIZE);
+      status(`running on ${chosen.id}…`);
+      const first = await measure(chosen, input);
+      const top5 = topK(first.logits, 5).map((t) => ({
+        label: labels[t.index] ?? String(t.index),
+        probability: t.probability,
+      }));
+      const body = $<HTMLTableElement>('top5').tBodies[0]!;
+      body.replaceChildren();
+      top5.forEach((t, i) => {
+        const row = body.insertRow();
+        cell(row, String(i + 1));
+        cell(row, t.label);
+        cell(row, `${(100 * t.probability).toFixed(2)} %`, 'num');
+        const bar = row.insertCell();
+        bar.innerHTML = `<div class="bar" style="width:${Math.max(2, Math.round(300 * t.probability))}px"></div>`;
+      });
+      const result: DemoResult = { chosen: chosen.id, top5, timings: [] };
+      const others = probed.filter((p) => p.id !== chosen.id && (!COMPARE || COMPARE.includes(p.id)));
+      const tbody = $<HTMLTableElement>('timings').tBodies[0]!;
+      tbody.replaceChildren();
+      const addRow = (p: ProbedBackend, t: DemoResult['timings'][number]) => {
+        result.timings.push(t);
+        const row = tbody.insertRow();
+        cell(row, p.id, p.id === chosen.id ? 'chosen' : undefined);
+        cell(row, t.device);
+        if (t.error) {
+          cell(row, t.error, 'bad');
+          return;
+        }
+        cell(row, t.compileMs.toFixed(0), 'num');
+        cell(row, t.firstMs.toFixed(0), 'num');
+        cell(row, t.warmMs.toFixed(1), 'num');
+        cell(row, t.maxAbsDiff === null ? '—' : t.maxAbsDiff.toExponential(1), 'num');
+      };
+      const { compileMs, firstMs, warmMs } = first;
+      addRow(chosen, {
+        backend: chosen.id,
+        device: chosen.availability.device ?? '?',
+        compileMs,
+        firstMs,
+        warmMs,
+        maxAbsDiff: null,
+      });
+      for (const p of others) {
+        status(`timing ${p.id}…`);
+        const device = p.availability.device ?? '?';
+        try {
+          const m = await measure(p, input);
+          const maxAbsDiff = m.logits.reduce((w, v, i) => Math.max(w, Math.abs(v - first.logits[i]!)), 0);
+          addRow(p, {
+            backend: p.id,
+            device,
+            compileMs: m.compileMs,
+            firstMs: m.firstMs,
+            warmMs: m.warmMs,
+            maxAbsDiff,
+          });
+        } catch (e) {
+          addRow(p, {
+            backend: p.id,
+            device,
+            compileMs: 0,
+            firstMs: 0,
+            warmMs: 0,
+            maxAbsDiff: null,
+            error: (e as Error).message,
+          });
+        }
+      }
+      window.demoResult = result;
+      status('done');
+    } catch (e) {
+      status(`failed: ${(e as Error).message}`);
+      throw e;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+main().catch((e: Error) => status(`failed: ${e.message}`));

@@ -1,0 +1,7 @@
+/** What the demo page is made of: its entry and the files copied next to the bundle. */
+export const DEMO_ENTRIES = { demo: 'demo/demo.ts' };
+export const DEMO_FILES = {
+  'index.html': 'demo/index.html',
+  'sample.png': 'demo/sample.png',
+  'labels.json': '../cli/imagenet-labels.json',
+};

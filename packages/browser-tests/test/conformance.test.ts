@@ -1,0 +1,167 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConformanceReport } from '@resblocks/conformance';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing } from '../src/chromium.js';
+import { type Harness, startHarness } from '../src/harness.js';
+import { machine } from '../src/machine.js';
+import type { PageSuiteOptions } from '../src/page/conformance.js';
+import { WASM_PREFIX } from '../src/page/wasm-prefix.js';
+import { REPORTS_DIR } from '../src/paths.js';
+
+/**
+ * The shared conformance suite in a real Chromium (WebGPU and WebGL on SwiftShader where there is
+ * no GPU). Cases are few and small: software WebGPU is slow.
+ */
+const BACKENDS = [
+  'reference:float64',
+  'tfjs:webgpu',
+  'tfjs:webgl',
+  'tfjs:wasm',
+  'onnx-web:webgpu',
+  'onnx-web:wasm',
+  'gpujs:webgpu',
+  'gpujs:webgl2',
+] as const;
+
+/** Where each wasm engine's binary must have been fetched from. */
+const WASM_FROM: Record<string, string> = {
+  'tfjs:wasm': WASM_PREFIX.tfjs,
+  'onnx-web:wasm': WASM_PREFIX.ort,
+};
+
+const OPTIONS: PageSuiteOptions = { networks: ['resnet8_cifar'], maxBlockCases: 6, randomCases: 2 };
+/** ORT's WebGPU EP compiles its shaders per session: seconds each on SwiftShader, so fewer cases. */
+const SLOW: Partial<Record<string, PageSuiteOptions>> = {
+  'onnx-web:webgpu': { ...OPTIONS, maxBlockCases: 3, randomCases: 1 },
+};
+
+const missing = chromiumMissing();
+const timings: Record<string, number> = {};
+const reports = new Map<string, ConformanceReport>();
+
+function failures(report: ConformanceReport): string {
+  return report.cases
+    .filter((c) => c.status === 'fail')
+    .map((c) => `  ${c.id}: ${c.message}`)
+    .join('\n');
+}
+
+describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${missing})` : ''}`, () => {
+  let harness: Harness;
+  const started = performance.now();
+
+  beforeAll(async () => {
+    harness = await startHarness(
+      { conformance: 'src/page/conformance.ts' },
+      { 'conformance.html': 'src/page/conformance.html' },
+    );
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    timings.total = performance.now() - started;
+    mkdirSync(REPORTS_DIR, { recursive: true });
+    writeFileSync(
+      join(REPORTS_DIR, 'browser-timings.json'),
+      `${JSON.stringify({ measuredOn: machine(`Chromium ${harness?.browser.version()} headless`), ms: timings }, null, 2)}\n`,
+    );
+  });
+
+  /** Runs the suite in a fresh page; also returns the paths that page fetched. */
+  async function runInPage(id: string): Promise<ConformanceReport & { fetched: string[] }> {
+    const first = harness.server.requests.length;
+    const page = await harness.open('/app/conformance.html');
+    const t0 = performance.now();
+    try {
+      await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 30_000 });
+      const report = await page.evaluate(([backend, options]) => window.conformance.run(backend, options), [
+        id,
+        SLOW[id] ?? OPTIONS,
+      ] as const);
+      const fetched = harness.server.requests
+        .slice(first)
+        .filter((r) => r.status === 200)
+        .map((r) => r.path);
+      return { ...report, fetched };
+    } finally {
+      timings[id] = performance.now() - t0;
+      await page.close();
+    }
+  }
+
+  it('probes every backend and chooses one (saved for the docs)', async () => {
+    const page = await harness.open('/app/conformance.html');
+    await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 30_000 });
+    const probes = await page.evaluate(() => window.conformance.probe());
+    await page.close();
+    expect(probes.backends.map((b) => b.id)).toEqual(
+      expect.arrayContaining(BACKENDS.filter((b) => !b.startsWith('reference:'))),
+    );
+    expect(probes.chosen).not.toBeNull();
+    mkdirSync(REPORTS_DIR, { recursive: true });
+    writeFileSync(
+      join(REPORTS_DIR, 'browser-probes.json'),
+      `${JSON.stringify({ measuredOn: machine(`Chromium ${harness.browser.version()} headless`), ...probes }, null, 2)}\n`,
+    );
+  });
+
+  it('a wrong backend fails in the page (numbers and identity)', async () => {
+    const report = await runInPage('broken:float64');
+    expect(report.summary.failed).toBeGreaterThan(0);
+    expect(report.cases.find((c) => c.id === 'backend/identity')?.status).toBe('fail');
+    expect(report.cases.find((c) => c.id.startsWith('fixture/resnet8_cifar'))?.status).toBe('fail');
+  });
+
+  for (const id of BACKENDS) {
+    it(id, async () => {
+      const report = await runInPage(id);
+      reports.set(id, report);
+      mkdirSync(REPORTS_DIR, { recursive: true });
+      writeFileSync(
+        join(REPORTS_DIR, `browser-conformance-${id.replace(':', '-')}.json`),
+        `${JSON.stringify({ ...report, fetched: undefined }, null, 2)}\n`,
+      );
+      expect(report.backend).toBe(id);
+      expect(
+        report.summary.failed,
+        `${id} failed in Chromium:\n${failures(report)}\n${harness.logs.slice(-20).join('\n')}`,
+      ).toBe(0);
+      const identity = report.cases.find((c) => c.id === 'backend/identity');
+      expect(identity?.status, `backend/identity: ${identity?.message}`).toBe('pass');
+      expect(report.cases.some((c) => c.id.startsWith('fixture/resnet8_cifar') && c.status === 'pass')).toBe(
+        true,
+      );
+      // The engines' wasm binaries came from where the page configured them (not a CDN, not a guess).
+      const prefix = WASM_FROM[id];
+      if (prefix)
+        expect(
+          report.fetched.filter((p) => p.startsWith(prefix) && p.endsWith('.wasm')),
+          report.fetched.join(', '),
+        ).not.toEqual([]);
+    });
+  }
+
+  it('GPU backends report a software GPU as software (the chooser ranks it below wasm)', async () => {
+    const page = await harness.open('/app/conformance.html');
+    await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 30_000 });
+    const gpu = await page.evaluate(() => window.conformance.gpu());
+    await page.close();
+    const soft = /swiftshader|llvmpipe|lavapipe/i;
+    const expected: Record<string, string> = {};
+    if (gpu.webgpu)
+      for (const id of BACKENDS.filter((b) => b.endsWith(':webgpu')))
+        expected[id] = soft.test(Object.values(gpu.webgpu).join(' ')) ? 'software' : 'gpu';
+    if (gpu.webglRenderer)
+      for (const id of BACKENDS.filter((b) => /:webgl2?$/.test(b)))
+        expected[id] = soft.test(gpu.webglRenderer) ? 'software' : 'gpu';
+    const reported: Record<string, string> = {};
+    for (const id of Object.keys(expected)) {
+      const report = reports.get(id);
+      if (report) reported[id] = String(report.info.device);
+    }
+    expect(Object.keys(reported).length).toBeGreaterThan(0);
+    const wrong = Object.keys(reported).filter((id) => reported[id] !== expected[id]);
+    expect(wrong.map((id) => `${id} says device '${reported[id]}' on ${JSON.stringify(gpu)}`)).toEqual([]);
+  });
+});

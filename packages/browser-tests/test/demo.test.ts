@@ -1,0 +1,56 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing } from '../src/chromium.js';
+import { DEMO_ENTRIES, DEMO_FILES } from '../src/demo-build.js';
+import { type Harness, startHarness } from '../src/harness.js';
+import { machine } from '../src/machine.js';
+import { REPORTS_DIR } from '../src/paths.js';
+
+const missing = chromiumMissing();
+
+describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${missing})` : ''}`, () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness(DEMO_ENTRIES, DEMO_FILES);
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('chooses a backend, runs the sample image and shows top-5 and timings', async () => {
+    // Two cheap backends to compare with keep this fast on a software GPU.
+    const page = await harness.open('/app/index.html?compare=tfjs:wasm,onnx-web:wasm,gpujs:webasm');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', undefined, {
+      timeout: 120_000,
+    });
+    const chosen = await page.textContent('#chosen');
+    expect(chosen).toMatch(/^[a-z0-9-]+:[a-z0-9-]+$/);
+    await page.click('#run');
+    await page.waitForFunction(
+      () => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''),
+      undefined,
+      { timeout: 300_000 },
+    );
+    const status = await page.textContent('#status');
+    expect(status, harness.logs.slice(-20).join('\n')).toBe('done');
+    const result = await page.evaluate(() => window.demoResult!);
+    expect(result.chosen).toBe(chosen);
+    expect(result.top5).toHaveLength(5);
+    const total = result.top5.reduce((s, t) => s + t.probability, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(1 + 1e-6);
+    expect(await page.locator('#top5 tbody tr').count()).toBe(5);
+    // Every compared backend agrees with the chosen one on the logits (same weights, same image).
+    for (const t of result.timings.slice(1)) {
+      expect(t.error, t.backend).toBeUndefined();
+      expect(t.maxAbsDiff, t.backend).toBeLessThan(1e-2);
+    }
+    mkdirSync(REPORTS_DIR, { recursive: true });
+    await page.screenshot({ path: join(REPORTS_DIR, 'demo.png'), fullPage: true });
+    writeFileSync(
+      join(REPORTS_DIR, 'demo-result.json'),
+      `${JSON.stringify({ measuredOn: machine(`Chromium ${harness.browser.version()} headless`), ...result }, null, 2)}\n`,
+    );
+  });
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 900_000,
+    hookTimeout: 300_000,
+    // One browser (and one build) at a time: the machine has two cores.
+    fileParallelism: false,
+  },
+});

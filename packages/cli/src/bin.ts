@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { main } from './main.js';
+
+// Exit explicitly: GPU runtimes (Dawn) keep the event loop alive after the work is done.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(
+      `resblocks: error: ${(e as Error)?.message ?? String(e)}. Run with --verbose for details.\n`,
+    );
+    process.exit(1);
+  },
+);

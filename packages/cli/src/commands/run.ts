@@ -1,0 +1,167 @@
+import { chooseBackend, formatShape, type ProbedBackend, ResblocksError, type Tensor } from '@resblocks/spec';
+import { checkBackendName, loadAdapters, requireBackend, usable } from '../adapters.js';
+import { intOption, parseCommandArgs, requireOption } from '../args.js';
+import { CliError } from '../cli-error.js';
+import type { Command } from '../command.js';
+import { readInputFile, writeOutputFile } from '../files.js';
+import { decodeImage, isImageFile, preprocessImageNet } from '../image.js';
+import { imagenetLabels, topK } from '../labels.js';
+import { loadWeightsFile, modelGraph } from '../model-files.js';
+import { parseNpy, serializeNpy } from '../npy.js';
+
+const HELP = `Usage: resblocks run --model NAME --weights FILE.safetensors --input FILE
+                     [--backend ADAPTER:BACKEND] [--output FILE.npy] [--top K]
+
+Runs a model on one backend.
+
+  --input FILE.npy        float32 array [N, 3, H, W] (numpy.save of a C-order float32 array)
+  --input FILE.png|.jpg   an image, preprocessed the standard ImageNet way: shorter side
+                          resized to 256 (bilinear), center crop 224x224, scaled to [0, 1],
+                          normalised with mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]
+
+The weights (torchvision state_dict names) are checked against the model first: missing,
+unexpected and mis-shaped keys are named. The logits [N, classes] are written as float32
+.npy with --output, and the top classes of each input are printed (with ImageNet labels
+for 1000-class models).
+
+Options:
+  --model NAME        network name (e.g. resnet50, resnet8_cifar)
+  --weights FILE      .safetensors weights (e.g. from torchvision, or resblocks init-weights)
+  --input FILE        .npy, .png or .jpg input (recognised by content)
+  --backend ID        adapter:backend, e.g. tfjs:wasm (default: the one \`resblocks backends\`
+                      recommends here)
+  --output FILE       write the logits as float32 .npy
+  --top K             how many classes to print per input (default 5, 0 for none)
+  --verbose           print stack traces on errors
+  -h, --help          show this help
+
+Examples:
+  resblocks run --model resnet50 --weights resnet50.safetensors --input cat.jpg
+  resblocks run --model resnet8_cifar --weights w.safetensors --input x.npy \\
+      --backend reference:float64 --output logits.npy
+`;
+
+async function readInput(path: string, inChannels: number): Promise<{ tensor: Tensor; image: boolean }> {
+  const bytes = await readInputFile(path, 'input file');
+  if (isImageFile(bytes)) {
+    if (inChannels !== 3) {
+      throw new CliError(
+        `the model takes ${inChannels} input channels, not an RGB image`,
+        'Pass a .npy input',
+      );
+    }
+    return { tensor: preprocessImageNet(decodeImage(bytes, path)), image: true };
+  }
+  let arr: ReturnType<typeof parseNpy>;
+  try {
+    arr = parseNpy(bytes);
+  } catch (e) {
+    if (e instanceof ResblocksError) {
+      throw new ResblocksError(e.code, `input file '${path}': ${e.message}`, { ...e.details }, { cause: e });
+    }
+    throw e;
+  }
+  if (arr.shape.length !== 4) {
+    throw new ResblocksError(
+      'INPUT_SHAPE',
+      `input file '${path}' holds an array of shape ${formatShape(arr.shape)} (rank ${arr.shape.length}); expected rank 4 [N, ${inChannels}, H, W]`,
+      { shape: arr.shape },
+    );
+  }
+  if (arr.shape[1] !== inChannels) {
+    throw new ResblocksError(
+      'INPUT_SHAPE',
+      `input file '${path}' has shape ${formatShape(arr.shape)} with ${arr.shape[1]} channels; the model expects [N, ${inChannels}, H, W]`,
+      { shape: arr.shape },
+    );
+  }
+  return { tensor: { shape: arr.shape, data: arr.data }, image: false };
+}
+
+async function pickBackend(
+  id: string | undefined,
+  io: Parameters<Command['run']>[1],
+): Promise<ProbedBackend> {
+  if (id !== undefined) return requireBackend(id);
+  const chosen = await chooseBackend(usable(await loadAdapters()));
+  io.err(`using ${chosen.id} (recommended here; pass --backend to choose)`);
+  return chosen;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a model on an .npy tensor or an image',
+  help: HELP,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('run', argv, {
+      model: { type: 'string' },
+      weights: { type: 'string' },
+      input: { type: 'string', short: 'i' },
+      backend: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      top: { type: 'string' },
+    });
+    const name = requireOption('run', 'model', values.model);
+    const weightsPath = requireOption('run', 'weights', values.weights);
+    const inputPath = requireOption('run', 'input', values.input);
+    const top = intOption('run', 'top', values.top, 5, 0, 1000);
+    const graph = modelGraph(name);
+    // Names are checked before any file is read; whether the backend can run is probed later.
+    if (values.backend !== undefined) await checkBackendName(values.backend);
+    const { tensor: input, image } = await readInput(inputPath, graph.inChannels);
+    const weights = await loadWeightsFile(graph, weightsPath);
+    const backend = await pickBackend(values.backend, io);
+
+    let t = performance.now();
+    const model = await backend.adapter.compile(graph, weights, { backend: backend.backend }).catch((e) => {
+      if (e instanceof ResblocksError) throw e;
+      throw new CliError(
+        `${backend.id} failed to compile ${name}: ${(e as Error).message}`,
+        'Try another --backend',
+      );
+    });
+    const compileMs = performance.now() - t;
+    let logits: Tensor;
+    let runMs: number;
+    try {
+      t = performance.now();
+      logits = await model.run(input).catch((e) => {
+        if (e instanceof ResblocksError) throw e;
+        throw new CliError(
+          `${backend.id} failed to run ${name}: ${(e as Error).message}`,
+          'Try another --backend',
+        );
+      });
+      runMs = performance.now() - t;
+    } finally {
+      await model.dispose();
+    }
+    if (values.output !== undefined) {
+      await writeOutputFile(values.output, serializeNpy(logits.shape, logits.data), 'output file');
+    }
+    const [n = 0, classes = 0] = logits.shape;
+    const what = image
+      ? `${inputPath} (224x224 after preprocessing)`
+      : `${formatShape(input.shape)} from ${inputPath}`;
+    io.out(
+      `${name} on ${model.backend}: ${what} -> logits ${formatShape(logits.shape)} in ${runMs.toFixed(1)} ms (compile ${compileMs.toFixed(0)} ms)`,
+    );
+    if (values.output !== undefined) io.out(`wrote logits to ${values.output}`);
+    if (top > 0 && classes > 0) {
+      const names = classes === 1000 ? imagenetLabels() : undefined;
+      const shown = Math.min(n, 8);
+      for (let i = 0; i < shown; i++) {
+        if (n > 1) io.out(`input ${i}:`);
+        const row = logits.data.subarray(i * classes, (i + 1) * classes);
+        for (const [rank, c] of topK(row, Math.min(top, classes), names).entries()) {
+          const what = names ? `${c.label} (class ${c.index}` : `class ${c.index} (`;
+          io.out(
+            `  ${rank + 1}. ${(c.probability * 100).toFixed(2).padStart(6)}%  ${what}${names ? ', ' : ''}logit ${c.logit.toFixed(4)})`,
+          );
+        }
+      }
+      if (n > shown) io.out(`(top classes of the remaining ${n - shown} inputs are in the logits)`);
+    }
+    return 0;
+  },
+};

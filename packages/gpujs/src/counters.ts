@@ -1,0 +1,51 @@
+import type { KernelInstance, KernelShortcut } from './lib.js';
+
+/** Live objects this adapter created, per backend. */
+interface Live {
+  models: number;
+  gpus: number;
+  kernels: Set<KernelShortcut>;
+}
+
+const live = new Map<string, Live>();
+
+function entry(backend: string): Live {
+  let e = live.get(backend);
+  if (!e) {
+    e = { models: 0, gpus: 0, kernels: new Set() };
+    live.set(backend, e);
+  }
+  return e;
+}
+
+export const counters = {
+  modelCreated: (b: string) => void entry(b).models++,
+  modelDisposed: (b: string) => void entry(b).models--,
+  gpuCreated: (b: string) => void entry(b).gpus++,
+  gpuDestroyed: (b: string) => void entry(b).gpus--,
+  kernelCreated: (b: string, k: KernelShortcut) => void entry(b).kernels.add(k),
+  kernelDestroyed: (b: string, k: KernelShortcut) => void entry(b).kernels.delete(k),
+};
+
+/**
+ * GPU buffers a built WebGPU kernel holds: params uniform, argument uploads, constant (weight)
+ * buffers, its output and its readback staging pool. Read from gpu.js kernel state; 0 elsewhere.
+ */
+export function kernelBuffers(k: KernelInstance): number {
+  let n = 0;
+  if (k.paramsBuffer) n++;
+  if (k.outputBuffer) n++;
+  n += k.constantBuffers?.length ?? 0;
+  n += k.stagingPool?.length ?? 0;
+  for (const a of k.paramsLayout?.arrayArgs ?? []) if (a.buffer) n++;
+  return n;
+}
+
+export function snapshot(backend: string): Record<string, number> {
+  const e = entry(backend);
+  let buffers = 0;
+  for (const k of e.kernels) buffers += kernelBuffers(k.kernel);
+  const out: Record<string, number> = { models: e.models, gpus: e.gpus, kernels: e.kernels.size };
+  if (backend === 'webgpu') out.buffers = buffers;
+  return out;
+}

@@ -1,0 +1,14 @@
+import { defineConformanceSuite } from '@resblocks/conformance';
+import { onnxWebAdapter } from '../src/index.js';
+
+await defineConformanceSuite(onnxWebAdapter, 'webgpu', {
+  expectInfo: (info) =>
+    info.backend === 'webgpu' && info.executionProvider === 'webgpu'
+      ? undefined
+      : `onnxruntime-web ran on '${String(info.backend)}', not webgpu`,
+  // SwiftShader compiles every shader on the CPU: a subsample of the block grid keeps this fast.
+  maxBlockCases: 6,
+  networks: ['resnet8_cifar'],
+  randomCases: 1,
+  report: 'reports/conformance-onnx-web-webgpu.json',
+});

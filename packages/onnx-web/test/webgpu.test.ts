@@ -1,0 +1,65 @@
+import {
+  compareTensors,
+  describeComparison,
+  errorModel,
+  isResblocksError,
+  runReference,
+  seededInput,
+} from '@resblocks/spec';
+import { describe, expect, it } from 'vitest';
+import { createWebGpuSessionForcingCpu } from '../src/adapter.js';
+import { keepAliveActive } from '../src/dawn.js';
+import { exportOnnx, onnxWebAdapter } from '../src/index.js';
+import { BLOCK_CASES, blockModel } from './cases.js';
+
+const adapter = onnxWebAdapter;
+const availability = await adapter.probe('webgpu');
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+
+describe('onnx-web:webgpu', () => {
+  const why = availability.available ? '' : ` (skipped outside CI: ${availability.reason})`;
+  it.skipIf(!availability.available && !CI)(`is available (required under CI=true)${why}`, () => {
+    expect(availability.available, availability.reason).toBe(true);
+    expect(availability.info).toMatchObject({ backend: 'webgpu', executionProvider: 'webgpu' });
+    expect(['gpu', 'software']).toContain(availability.device);
+  });
+
+  it.skipIf(!availability.available)(
+    'a tiny block runs on the WebGPU EP and matches (networks: see the conformance suite)',
+    async () => {
+      // One avgdown block (conv, folded BN, relu, add, ceil-mode avg pool): SwiftShader compiles
+      // every shader on the CPU, so each extra case costs seconds.
+      for (const c of [BLOCK_CASES[4]!]) {
+        const { graph, weights } = blockModel(c);
+        const x = seededInput(c.shape, 2);
+        const m = await adapter.compile(graph, weights, { backend: 'webgpu' });
+        const y = await m.run(x);
+        const info = m.info();
+        expect(info.backend).toBe('webgpu');
+        expect(info.adapter).toBeTruthy();
+        const cmp = compareTensors(
+          y.data,
+          runReference(graph, weights, x).data,
+          'float32',
+          errorModel(graph),
+        );
+        expect(cmp.pass, `${c.id}: ${describeComparison(cmp)}`).toBe(true);
+        await m.dispose();
+      }
+      // The dawn.node keep-alive timer must not outlive the work.
+      expect(keepAliveActive()).toBe(false);
+    },
+    600_000,
+  );
+
+  it.skipIf(!availability.available)(
+    'a node forced off the WebGPU EP fails session creation (no silent CPU)',
+    async () => {
+      const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+      const bytes = exportOnnx(graph, weights);
+      const e = await createWebGpuSessionForcingCpu(bytes, ['relu1']).catch((x) => x);
+      expect(isResblocksError(e, 'BACKEND_UNAVAILABLE'), String(e)).toBe(true);
+      expect((e as Error).message).toContain('webgpu');
+    },
+  );
+});

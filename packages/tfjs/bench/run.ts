@@ -1,0 +1,149 @@
+/**
+ * Latency benchmark of @resblocks/tfjs (not a test): whole networks at 224x224 per backend.
+ *
+ *   npm run bench -- [--models resnet50,resnext50_32x4d] [--backends wasm,webgpu,cpu]
+ *                    [--batches 1,16] [--size 224] [--warmup 2] [--iters 5]
+ *                    [--grouped dense|depthwise|split|all] [--json FILE]
+ *
+ * Defaults finish in a few minutes on a 2-core machine: wasm at batch 1. The cpu backend takes
+ * tens of seconds per resnet50 image; ask for it explicitly.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { initWeights, networkGraph, seededInput } from '@resblocks/spec';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  GROUPED_CONV_STRATEGIES,
+  type GroupedConvStrategy,
+  type TfjsCompileOptions,
+  tfjsAdapter,
+} from '../src/index.js';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const list = (name: string, fallback: string) => flag(name, fallback).split(',').filter(Boolean);
+
+const models = list('models', 'resnet50,resnext50_32x4d');
+const backends = list('backends', 'wasm');
+const batches = list('batches', '1').map(Number);
+const size = Number(flag('size', '224'));
+const warmup = Number(flag('warmup', '2'));
+const iters = Number(flag('iters', '5'));
+const groupedFlag = flag('grouped', '');
+const jsonFile = flag('json', '');
+const strategies: (GroupedConvStrategy | undefined)[] =
+  groupedFlag === 'all'
+    ? [...GROUPED_CONV_STRATEGIES]
+    : groupedFlag
+      ? [groupedFlag as GroupedConvStrategy]
+      : [undefined];
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+};
+
+interface Row {
+  model: string;
+  backend: string;
+  batch: number;
+  size: number;
+  groupedConv: unknown;
+  medianMs: number;
+  p90Ms: number;
+  imagesPerSecond: number;
+  peakTensorBytes: number;
+  compileMs: number;
+  runs: number[];
+  info: Readonly<Record<string, unknown>>;
+}
+const rows: Row[] = [];
+const skipped: { backend: string; reason: string }[] = [];
+
+for (const backend of backends) {
+  const avail = await tfjsAdapter.probe(backend);
+  if (!avail.available) {
+    skipped.push({ backend, reason: avail.reason ?? 'unavailable' });
+    console.error(`skip tfjs:${backend}: ${avail.reason}`);
+    continue;
+  }
+  for (const model of models) {
+    const graph = networkGraph(model);
+    const weights = initWeights(graph, 1);
+    const grouped = graph.nodes.some((n) => n.op === 'conv2d' && n.groups > 1);
+    for (const strategy of grouped ? strategies : [undefined]) {
+      const options: TfjsCompileOptions = { backend, ...(strategy ? { groupedConv: strategy } : {}) };
+      const t0 = performance.now();
+      const compiled = await tfjsAdapter.compile(graph, weights, options);
+      const compileMs = performance.now() - t0;
+      for (const batch of batches) {
+        const input = seededInput([batch, 3, size, size], 2);
+        for (let i = 0; i < warmup; i++) await compiled.run(input);
+        const runs: number[] = [];
+        for (let i = 0; i < iters; i++) {
+          const s = performance.now();
+          await compiled.run(input);
+          runs.push(performance.now() - s);
+        }
+        // One extra run under the profiler for the peak bytes the engine held.
+        const profile = await tf.profile(async () => {
+          await compiled.run(input);
+          return [];
+        });
+        const medianMs = quantile(runs, 0.5);
+        const row: Row = {
+          model,
+          backend: `tfjs:${backend}`,
+          batch,
+          size,
+          groupedConv: grouped ? compiled.info().groupedConv : null,
+          medianMs: Math.round(medianMs * 10) / 10,
+          p90Ms: Math.round(quantile(runs, 0.9) * 10) / 10,
+          imagesPerSecond: Math.round((batch / medianMs) * 1000 * 100) / 100,
+          peakTensorBytes: profile.peakBytes,
+          compileMs: Math.round(compileMs),
+          runs: runs.map((r) => Math.round(r)),
+          info: compiled.info(),
+        };
+        rows.push(row);
+        console.error(
+          `${model} tfjs:${backend} b${batch}${grouped ? ` ${row.groupedConv}` : ''}: median ${row.medianMs} ms, p90 ${row.p90Ms} ms, ${row.imagesPerSecond} img/s, peak ${(row.peakTensorBytes / 2 ** 20).toFixed(1)} MiB`,
+        );
+      }
+      await compiled.dispose();
+    }
+  }
+}
+
+// ResNeXt-50 costs about the FLOPs of ResNet-50; its time ratio shows the grouped-conv overhead.
+const ratios = rows
+  .filter((r) => r.model === 'resnext50_32x4d')
+  .flatMap((x) => {
+    const base = rows.find((r) => r.model === 'resnet50' && r.backend === x.backend && r.batch === x.batch);
+    return base
+      ? [
+          {
+            backend: x.backend,
+            batch: x.batch,
+            groupedConv: x.groupedConv,
+            resnext50OverResnet50: Math.round((x.medianMs / base.medianMs) * 100) / 100,
+          },
+        ]
+      : [];
+  });
+
+const report = {
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, platform: process.platform },
+  tfjs: tf.version_core,
+  settings: { size, warmup, iters },
+  results: rows,
+  ratios,
+  skipped,
+};
+const json = JSON.stringify(report, null, 2);
+if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
+else console.log(json);
+// Dawn keeps the event loop alive after WebGPU use.
+process.exit(0);

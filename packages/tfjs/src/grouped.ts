@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TfjsBackend } from './backends.js';
+import { blockDiagonalHWIO, type ConvWeight, depthwiseHWIM, perGroupHWIO } from './layout.js';
+
+/**
+ * tfjs conv2d has no `groups`, so a grouped convolution (ResNeXt) is built from other ops:
+ * - 'dense': one conv with a block-diagonal filter (zeros between groups). groups x the
+ *   arithmetic, but a single big kernel, which is what GPUs run best.
+ * - 'depthwise': depthwise conv with channel multiplier outPerGroup, then a reshape and a sum over
+ *   the inPerGroup contributions of each group. Same arithmetic as the grouped conv.
+ * - 'split': split the channels, one conv per group, concat. Many small kernels.
+ */
+export type GroupedConvStrategy = 'dense' | 'depthwise' | 'split';
+
+export const GROUPED_CONV_STRATEGIES: readonly GroupedConvStrategy[] = ['dense', 'depthwise', 'split'];
+
+/**
+ * Chosen by measurement (npm run bench -- --models resnet50,resnext50_32x4d --grouped all),
+ * resnext50_32x4d at 224x224, batch 1, median of 5 runs, tfjs:wasm (SIMD, 1 thread), 2-core VM:
+ *   depthwise 888 ms, split 1581 ms, dense 2280 ms   (resnet50 on the same run: 588 ms)
+ * The depthwise form does the grouped conv's own arithmetic; dense does 32x more. cpu follows the
+ * same arithmetic argument. On GPUs the block-diagonal conv is one large kernel instead of a
+ * depthwise pass plus a reduction, which is what they run best; this machine has only SwiftShader,
+ * so that choice (and tfjs-node-gpu's) is not re-measured here.
+ */
+export function defaultGroupedStrategy(backend: TfjsBackend, nativePackage?: string): GroupedConvStrategy {
+  switch (backend) {
+    case 'webgpu':
+    case 'webgl':
+      return 'dense';
+    case 'tensorflow':
+      return nativePackage?.endsWith('-gpu') ? 'dense' : 'depthwise';
+    default:
+      return 'depthwise';
+  }
+}
+
+export type Padding = [[number, number], [number, number], [number, number], [number, number]];
+
+export interface ConvOp {
+  /** NHWC in, NHWC out (bias added, optional ReLU applied). */
+  apply(x: tf.Tensor4D): tf.Tensor4D;
+  readonly tensors: tf.Tensor[];
+}
+
+interface ConvArgs {
+  weight: ConvWeight;
+  groups: number;
+  bias?: Float32Array;
+  stride: [number, number];
+  dilation: [number, number];
+  pad: Padding;
+  relu: boolean;
+}
+
+function addBiasRelu(y: tf.Tensor4D, bias: tf.Tensor1D | undefined, relu: boolean): tf.Tensor4D {
+  let r = bias ? tf.add(y, bias) : y;
+  if (relu) r = tf.relu(r);
+  return r as tf.Tensor4D;
+}
+
+export function denseConv(a: ConvArgs, hwio: Float32Array, inChannels: number): ConvOp {
+  const { kh, kw, out } = a.weight;
+  const filter = tf.tensor4d(hwio, [kh, kw, inChannels, out]);
+  const bias = a.bias ? tf.tensor1d(a.bias) : undefined;
+  return {
+    tensors: bias ? [filter, bias] : [filter],
+    apply: (x) =>
+      tf.fused.conv2d({
+        x,
+        filter,
+        strides: a.stride,
+        pad: a.pad,
+        dataFormat: 'NHWC',
+        dilations: a.dilation,
+        ...(bias ? { bias } : {}),
+        activation: a.relu ? 'relu' : 'linear',
+      }),
+  };
+}
+
+export function groupedConv(a: ConvArgs, strategy: GroupedConvStrategy): ConvOp {
+  const { weight: w, groups } = a;
+  const cin = w.inPerGroup * groups;
+  if (strategy === 'dense') return denseConv(a, blockDiagonalHWIO(w, groups), cin);
+  const outPerGroup = w.out / groups;
+  const bias = a.bias ? tf.tensor1d(a.bias) : undefined;
+  if (strategy === 'depthwise') {
+    const filter = tf.tensor4d(depthwiseHWIM(w, groups), [w.kh, w.kw, cin, outPerGroup]);
+    return {
+      tensors: bias ? [filter, bias] : [filter],
+      apply: (x) => {
+        // Depthwise output channel (g*inPerGroup + i)*outPerGroup + m: sum over i per (g, m).
+        const d = tf.depthwiseConv2d(x, filter, a.stride, a.pad, 'NHWC', a.dilation);
+        const [n, h, wd] = d.shape;
+        if (w.inPerGroup === 1) return addBiasRelu(d, bias, a.relu);
+        const s = tf.sum(tf.reshape(d, [n * h * wd * groups, w.inPerGroup, outPerGroup]), 1);
+        return addBiasRelu(tf.reshape(s, [n, h, wd, w.out]), bias, a.relu);
+      },
+    };
+  }
+  const filters = perGroupHWIO(w, groups).map((f) => tf.tensor4d(f, [w.kh, w.kw, w.inPerGroup, outPerGroup]));
+  const biases = a.bias
+    ? Array.from({ length: groups }, (_, g) =>
+        tf.tensor1d(a.bias!.subarray(g * outPerGroup, (g + 1) * outPerGroup)),
+      )
+    : undefined;
+  bias?.dispose();
+  return {
+    tensors: [...filters, ...(biases ?? [])],
+    apply: (x) => {
+      const parts = tf.split(x, groups, 3) as tf.Tensor4D[];
+      const ys = parts.map((p, g) =>
+        tf.fused.conv2d({
+          x: p,
+          filter: filters[g]!,
+          strides: a.stride,
+          pad: a.pad,
+          dataFormat: 'NHWC',
+          dilations: a.dilation,
+          ...(biases ? { bias: biases[g]! } : {}),
+          activation: a.relu ? 'relu' : 'linear',
+        }),
+      );
+      return tf.concat(ys, 3) as tf.Tensor4D;
+    },
+  };
+}

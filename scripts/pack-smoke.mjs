@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Packs every public package, installs the tarballs into a new project outside the workspace (in the OS temp
+// folder) the way a user would, and runs them there:
+//   - imports every package and subpath export;
+//   - runs resnet8_cifar on tfjs:wasm, onnx-web:wasm and gpujs:cpu and compares each with the float64 reference
+//     under the tolerance policy, and the shipped PyTorch fixture of the same network;
+//   - runs the `resblocks` bin (`resblocks backends --json`).
+// Third-party dependencies come from the npm registry or the local cache (--prefer-offline); no install scripts run.
+// Usage: node scripts/pack-smoke.mjs [--keep]   (build first: npm run build). Exit status 1 on any failure.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx-web', 'gpujs', 'cli'];
+const keep = process.argv.includes('--keep');
+const started = performance.now();
+
+function run(cmd, args, cwd, timeoutMs = 600_000) {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  const stderr = (r.stderr ?? '')
+    .split('\n')
+    .filter((l) => l && !/Unknown (user|project|env) config/.test(l))
+    .join('\n');
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr };
+}
+
+function fail(step, r) {
+  console.error(
+    `✗ ${step} failed (exit ${r.status ?? r.signal})\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
+  );
+  process.exitCode = 1;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'resblocks-pack-smoke-'));
+const tarballs = join(work, 'tarballs');
+const project = join(work, 'project');
+try {
+  // 1. Pack.
+  mkdirSync(tarballs);
+  mkdirSync(project);
+  const packed = [];
+  for (const name of PUBLIC_PACKAGES) {
+    const dir = join(root, 'packages', name);
+    const r = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs], dir);
+    if (r.status !== 0) {
+      fail(`npm pack packages/${name}`, r);
+      process.exit(1);
+    }
+    const [info] = JSON.parse(r.stdout);
+    packed.push({ name: info.name, file: join(tarballs, info.filename) });
+  }
+  console.log(`✓ packed ${packed.map((p) => p.name).join(', ')}`);
+
+  // 2. A fresh project that depends on the tarballs only.
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'resblocks-smoke', private: true, type: 'module', dependencies: Object.fromEntries(packed.map((p) => [p.name, `file:${p.file}`])) }, null, 2)}\n`,
+  );
+  const install = run(
+    'npm',
+    ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    project,
+    900_000,
+  );
+  if (install.status !== 0) {
+    fail('npm install of the tarballs', install);
+    process.exit(1);
+  }
+  console.log(`✓ installed the tarballs in ${project}`);
+
+  // 3. Use them like an application would.
+  writeFileSync(
+    join(project, 'smoke.mjs'),
+    `import { compareTensors, errorModel, initWeights, networkGraph, runReference, seededInput, describeComparison } from '@resblocks/spec';
+import { loadFixtures } from '@resblocks/spec/fixtures';
+import * as nodeWebgpu from '@resblocks/spec/node-webgpu';
+import { runConformance } from '@resblocks/conformance';
+import { tfjsAdapter } from '@resblocks/tfjs';
+import { onnxWebAdapter } from '@resblocks/onnx-web';
+import { gpujsAdapter } from '@resblocks/gpujs';
+import * as cli from 'resblocks';
+
+const results = [];
+const problems = [];
+if (typeof nodeWebgpu.ensureNodeWebGPU !== 'function') problems.push('@resblocks/spec/node-webgpu has no ensureNodeWebGPU');
+if (typeof runConformance !== 'function') problems.push('@resblocks/conformance has no runConformance');
+if (typeof cli.main !== 'function') problems.push('resblocks has no main export');
+const graph = networkGraph('resnet8_cifar');
+const weights = initWeights(graph, 1);
+const x = seededInput([2, 3, 32, 32], 1);
+const reference = runReference(graph, weights, x);
+const fixture = (await loadFixtures({ kinds: ['network'] })).find((f) => f.network === 'resnet8_cifar');
+if (!fixture) problems.push('the packed spec has no resnet8_cifar fixture');
+// WebGPU runs where the machine has it (Dawn, or SwiftShader): it checks the dependency versions a user really gets.
+const cases = [[tfjsAdapter, 'wasm', true], [onnxWebAdapter, 'wasm', true], [gpujsAdapter, 'cpu', true], [gpujsAdapter, 'webgpu', false]];
+for (const [adapter, backend, required] of cases) {
+  const id = adapter.id + ':' + backend;
+  const availability = await adapter.probe(backend);
+  if (!availability.available) {
+    if (required) problems.push(id + ' is not available: ' + availability.reason);
+    else results.push({ backend: id, skipped: availability.reason });
+    continue;
+  }
+  const model = await adapter.compile(graph, weights, { backend });
+  try {
+    const y = await model.run(x);
+    const c = compareTensors(y.data, reference.data, adapter.dtype(backend), errorModel(graph));
+    results.push({ backend: id, fraction: c.fraction, pass: c.pass });
+    if (!c.pass) problems.push(id + ' differs from the reference: ' + describeComparison(c));
+    if (fixture) {
+      const fm = await adapter.compile(fixture.graph, fixture.weights(), { backend });
+      const fy = await fm.run(fixture.input);
+      await fm.dispose();
+      const fc = compareTensors(fy.data, fixture.expected.data, adapter.dtype(backend), errorModel(fixture.graph));
+      if (!fc.pass) problems.push(id + ' differs from the PyTorch fixture ' + fixture.id + ': ' + describeComparison(fc));
+    }
+  } finally {
+    await model.dispose();
+  }
+}
+console.log(JSON.stringify({ results, problems }));
+process.exit(problems.length ? 1 : 0);
+`,
+  );
+  const smoke = run(process.execPath, ['smoke.mjs'], project, 300_000);
+  let report;
+  try {
+    report = JSON.parse(smoke.stdout.trim().split('\n').pop());
+  } catch {
+    report = undefined;
+  }
+  if (smoke.status !== 0 || !report) fail('running the packages', smoke);
+  else
+    console.log(
+      `✓ resnet8_cifar matches the reference: ${report.results.map((r) => (r.skipped ? `${r.backend} not available (${r.skipped})` : `${r.backend} ${(100 * r.fraction).toFixed(1)} % of budget`)).join(', ')}`,
+    );
+
+  // 4. The bin, through npx as users call it.
+  const bin = run('npx', ['--no-install', 'resblocks', 'backends', '--json'], project, 300_000);
+  let backends;
+  try {
+    backends = JSON.parse(bin.stdout);
+  } catch {
+    backends = undefined;
+  }
+  if (bin.status !== 0 || !backends) fail('npx resblocks backends --json', bin);
+  else console.log(`✓ npx resblocks backends: ${JSON.stringify(backends).length} bytes of JSON`);
+
+  const version = JSON.parse(
+    readFileSync(join(project, 'node_modules', 'resblocks', 'package.json'), 'utf8'),
+  ).version;
+  console.log(
+    `${process.exitCode ? '✗' : '✓'} pack smoke test of resblocks ${version} ${process.exitCode ? 'FAILED' : 'passed'} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+} finally {
+  if (keep) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}

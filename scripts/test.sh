@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Everything CI checks: install, build + typecheck, lint, then every package's tests (one package at a
+# time: WebGPU on SwiftShader is CPU-bound). All stages run even when one fails, so one run shows every
+# problem; the exit status is non-zero when any stage failed, and the last line is the test count.
+# CI=true: WebGPU suites that find no WebGPU adapter fail instead of skipping; nothing else changes.
+# Extra arguments go to turbo, e.g. `bash scripts/test.sh --filter=@resblocks/spec` (lint stays repo-wide).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/install.sh
+source scripts/install.sh
+install_all
+
+failed=()
+timings=()
+stage() {
+  local name="$1" start=$SECONDS
+  shift
+  say "$name: $*"
+  if "$@"; then
+    timings+=("$name: $((SECONDS - start)) s")
+  else
+    timings+=("$name: $((SECONDS - start)) s, FAILED")
+    failed+=("$name")
+  fi
+}
+
+# Reports from an earlier run must not be counted again (turbo restores them on a cache hit).
+rm -f packages/*/reports/vitest.json
+plan="$(mktemp)"
+trap 'rm -f "$plan"' EXIT
+turbo run test --dry=json "$@" >"$plan"
+
+stage "build+typecheck" turbo run build typecheck --continue "$@"
+stage "lint" biome check .
+stage "test" turbo run test --concurrency=1 --continue "$@" -- \
+  --reporter=default --reporter=json --outputFile.json=reports/vitest.json
+
+echo
+for t in "${timings[@]}"; do say "$t"; done
+((${#failed[@]} == 0)) || say "FAILED: ${failed[*]}"
+# Per-package counts, then the summary as the very last line; non-zero when a test failed, a package
+# left no report, or no test ran at all.
+summary_ok=1
+node scripts/summarize-tests.mjs "$plan" || summary_ok=0
+((${#failed[@]} == 0 && summary_ok == 1))
