@@ -50,9 +50,7 @@ function webglRenderer(): string | undefined {
   const doc = (globalThis as { document?: { createElement(t: string): unknown } }).document;
   const canvas = doc?.createElement('canvas') as
     | {
-        getContext(
-          t: string,
-        ): {
+        getContext(t: string): {
           getExtension(n: string): { UNMASKED_RENDERER_WEBGL: number } | null;
           getParameter(p: number): unknown;
         } | null;
