@@ -36,6 +36,8 @@ export async function callLaunch(
   args: unknown[],
   mode: string,
   backendId: string,
+  /** The kernel class of the GPU instance (checked against the mode when it was created). */
+  expected: unknown,
 ): Promise<unknown> {
   let r: unknown;
   try {
@@ -50,8 +52,11 @@ export async function callLaunch(
     );
   }
   if (!l.checked) {
-    const ran = l.kernel.kernel.constructor.mode;
-    if (ran !== mode) {
+    // Compare classes, not `mode`: WebGL2Kernel inherits WebGLKernel's mode 'gpu', and a kernel
+    // that failed to compile falls back to CPUKernel.
+    const cls = l.kernel.kernel.constructor as { mode?: string; name?: string };
+    if (cls !== expected) {
+      const ran = cls.name ?? cls.mode;
       if (isBufferHandle(r)) r.delete();
       throw new ResblocksError(
         'BACKEND_UNAVAILABLE',
@@ -167,7 +172,7 @@ export class Executable implements Runner {
   }
 
   private call(l: Launch, args: unknown[]): Promise<unknown> {
-    return callLaunch(l, args, this.mode, this.backendId);
+    return callLaunch(l, args, this.mode, this.backendId, this.gpu.Kernel);
   }
 
   async run(data: Float32Array): Promise<Float32Array> {

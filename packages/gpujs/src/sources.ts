@@ -158,7 +158,12 @@ export function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
     'const z = this.thread.z;',
     `const y0 = this.thread.y * ${sh} - ${int(pt)};`,
     `const x0 = this.thread.x * ${sw} - ${int(pl)};`,
-    'let m = x[z][Math.max(y0, 0)][Math.max(x0, 0)];',
+    // Clamped with branches: GLSL has no max(int, float) overload, which Math.max can produce.
+    'let sy = y0;',
+    'if (sy < 0) { sy = 0; }',
+    'let sx = x0;',
+    'if (sx < 0) { sx = 0; }',
+    'let m = x[z][sy][sx];',
     `for (let ky = 0; ky < ${kh}; ky++) {`,
     '  const iy = y0 + ky;',
     `  if (iy >= 0 && iy < ${x.h}) {`,

@@ -145,7 +145,7 @@ export class WasmExecutable implements Runner {
     const values = new Map<string, Float32Array>([['#input', data]]);
     for (const l of this.launches) {
       const args = l.args.map((a) => values.get(this.resolve(a))!);
-      const r = await callLaunch(l, args, this.mode, this.backendId);
+      const r = await callLaunch(l, args, this.mode, this.backendId, this.gpu.Kernel);
       values.set(l.out, this.flat(r, wasmElements(this.layouts.get(l.out)!)));
     }
     const layout = this.layoutOf(this.output);
