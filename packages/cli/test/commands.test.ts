@@ -28,7 +28,14 @@ let fast: string;
 beforeAll(async () => {
   dir = tempDir();
   files = writeSeededFiles(dir);
-  probed = await resolveBackends(['tfjs:cpu', 'tfjs:wasm', 'tfjs:webgl', 'onnx-web:wasm']);
+  probed = await resolveBackends([
+    'reference:float64',
+    'tfjs:cpu',
+    'tfjs:wasm',
+    'tfjs:webgl',
+    'onnx-web:wasm',
+  ]);
+  expect(available('reference:float64')).toBe(true);
   fast = ['tfjs:wasm', 'onnx-web:wasm', 'tfjs:cpu'].find((id) => available(id)) ?? 'reference:float64';
 });
 

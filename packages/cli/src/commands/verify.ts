@@ -28,6 +28,8 @@ import { VERSION } from '../version.js';
 /** Full-size networks `--full` checks at 224x224 against the float64 reference. */
 export const FULL_NETWORKS = ['resnet18', 'resnet50', 'resnext50_32x4d'] as const;
 export const FULL_SIZE = 224;
+/** Block fixtures per software-rendered GPU backend without --full (evenly sampled over the grid). */
+export const SOFTWARE_BLOCK_CASES = 24;
 
 const HELP = `Usage: resblocks verify [--models a,b] [--backends x,y] [--full] [--json FILE]
 
@@ -38,8 +40,10 @@ resource counters, backend identity). Every numeric comparison uses the spec's t
 policy; "worst" is the largest error as a percentage of the allowed budget (100% fails).
 
 By default every backend of every installed adapter is probed; those that cannot run here
-are listed with the reason and not counted as failures. A backend named with --backends
-that cannot run here is a failure. Exits 1 when any case fails.
+are listed with the reason and not counted as failures. On a software-rendered GPU
+(SwiftShader), correct but very slow, the block fixtures are evenly sampled to
+${SOFTWARE_BLOCK_CASES} cases unless --full or --max-block-cases is given. A backend named
+with --backends that cannot run here is a failure. Exits 1 when any case fails.
 
 Options:
   --backends x,y        backends to check: adapter:backend (tfjs:wasm) or an adapter id for
@@ -270,15 +274,20 @@ export const verifyCommand: Command = {
     const progress: Progress = createProgress(io, 'verify');
     const cache = new ReferenceCache();
     const reports: ConformanceReport[] = [];
+    const sampled: string[] = [];
     const started = performance.now();
     try {
       for (const row of runnable) {
         const { adapter, backend } = row.probed;
         progress.label(`${row.id} loading fixtures`);
+        // A software GPU (SwiftShader) is correct but ~100x slower: sample its block grid unless --full.
+        const software = row.probed.availability.device === 'software';
+        const blockLimit = maxBlockCases ?? (software && !full ? SOFTWARE_BLOCK_CASES : undefined);
+        if (blockLimit !== maxBlockCases) sampled.push(row.id);
         const report = await conformance.runConformance(adapter, backend, {
           ...(networks ? { networks } : {}),
           ...(groups ? { groups } : {}),
-          ...(maxBlockCases !== undefined ? { maxBlockCases } : {}),
+          ...(blockLimit !== undefined ? { maxBlockCases: blockLimit } : {}),
           randomCases,
           seed,
           required: true,
@@ -308,6 +317,11 @@ export const verifyCommand: Command = {
 
     if (reports.length) io.out(renderVerifyTable(reports));
     printDetails(io, reports);
+    if (sampled.length) {
+      io.out(
+        `\nsoftware GPU, block fixtures sampled to ${SOFTWARE_BLOCK_CASES} cases (--full or --max-block-cases for more): ${sampled.join(', ')}`,
+      );
+    }
     const requiredMissing = requested ? unavailable : [];
     if (unavailable.length) {
       io.out(`\nnot available here${requested ? ' (requested, counted as failures)' : ''}:`);
