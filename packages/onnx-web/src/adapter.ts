@@ -53,7 +53,7 @@ async function createSession(rt: Runtime, bytes: Uint8Array, forceCpuNodeNames?:
   const { ort } = rt;
   let session: Session;
   try {
-    session = await rt.guard(() =>
+    session = await rt.guardCreate(() =>
       ort.InferenceSession.create(bytes, {
         executionProviders: [
           rt.ep === 'webgpu'

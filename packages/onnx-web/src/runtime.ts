@@ -1,6 +1,7 @@
 import { ResblocksError } from '@resblocks/spec';
 import type * as OrtModule from 'onnxruntime-web';
 import { keepAlive, patchWriteBuffer } from './dawn.js';
+import { nodeTieringWindow } from './tiering.js';
 
 export type Ort = typeof OrtModule;
 export type EpName = 'wasm' | 'webgpu';
@@ -27,6 +28,8 @@ export interface Runtime {
   readonly threadsNote?: string;
   /** Runs engine work, keeping the event loop alive where dawn.node needs it. */
   guard<T>(work: () => Promise<T>): Promise<T>;
+  /** Like guard, for session creation: the first one also starts ORT's wasm (see tiering.ts). */
+  guardCreate<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export const isNode =
@@ -62,7 +65,8 @@ async function loadWasm(): Promise<Runtime> {
   const threads = await cores();
   // Read before the first session: ORT initialises its wasm (and thread pool) once.
   ort.env.wasm.numThreads = threads;
-  return { ep: 'wasm', ort, requestedThreads: threads, dawn: false, guard: (work) => work() };
+  const guard = <T>(work: () => Promise<T>) => work();
+  return { ep: 'wasm', ort, requestedThreads: threads, dawn: false, guard, guardCreate: guard };
 }
 
 async function loadWebGpu(): Promise<Runtime> {
@@ -104,6 +108,18 @@ async function loadWebGpu(): Promise<Runtime> {
   ort.env.wasm.numThreads = threads;
   // Hand ORT the adapter whose info is reported, so info() describes what really ran.
   (ort.env.webgpu as { adapter?: unknown }).adapter = adapter;
+  const guard: Runtime['guard'] = dawn ? keepAlive : (work) => work();
+  // ORT compiles and starts its wasm in the first session creation: only that one needs the window.
+  let tiering = isNode ? await nodeTieringWindow() : undefined;
+  const guardCreate: Runtime['guardCreate'] = async (work) => {
+    const window = tiering;
+    if (!window) return guard(work);
+    try {
+      return await guard(() => window(work));
+    } finally {
+      tiering = undefined;
+    }
+  };
   return {
     ep: 'webgpu',
     ort,
@@ -116,7 +132,8 @@ async function loadWebGpu(): Promise<Runtime> {
             'onnxruntime-web/webgpu cannot start wasm worker threads in Node; its wasm side is single-threaded',
         }
       : {}),
-    guard: dawn ? keepAlive : (work) => work(),
+    guard,
+    guardCreate,
   };
 }
 

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import {
   compareTensors,
   describeComparison,
@@ -61,5 +64,37 @@ describe('onnx-web:webgpu', () => {
       expect(isResblocksError(e, 'BACKEND_UNAVAILABLE'), String(e)).toBe(true);
       expect((e as Error).message).toContain('webgpu');
     },
+  );
+
+  it.skipIf(!availability.available)(
+    "starting the WebGPU runtime leaves its huge start-up functions to V8's baseline compiler",
+    async () => {
+      // Recompiling them with TurboFan costs ~45 s of CPU, and process exit waits for it (see
+      // src/tiering.ts). A child process probes with V8's compile trace on and then exits.
+      const index = pathToFileURL(fileURLToPath(new URL('../src/index.ts', import.meta.url))).href;
+      const script = [
+        `import { onnxWebAdapter } from ${JSON.stringify(index)};`,
+        `const a = await onnxWebAdapter.probe('webgpu');`,
+        `console.log('PROBE ' + a.available);`,
+        'process.exit(0);',
+      ].join('\n');
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', '--trace-wasm-compilation-times', '--input-type=module', '-e', script],
+        // Without the fix the child only exits after the TurboFan compiles (~45 s of CPU).
+        { maxBuffer: 64 << 20, timeout: 240_000 },
+      );
+      expect(stdout).toContain('PROBE true');
+      // "Compiled function 0x..#10038 using Liftoff, took 115 ms and ... bodysize 1510955 ..."
+      const huge = [...stdout.matchAll(/#(\d+) using (\w+),.* bodysize (\d+)/g)]
+        .filter((m) => Number(m[3]) > 1_000_000)
+        .map((m) => `#${m[1]} ${m[2]}`);
+      expect(
+        huge.filter((h) => h.endsWith('Liftoff')).length,
+        'the trace shows the start-up functions',
+      ).toBeGreaterThan(0);
+      expect(huge.filter((h) => !h.endsWith('Liftoff'))).toEqual([]);
+    },
+    300_000,
   );
 });
