@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ResblocksError } from './errors.js';
 
@@ -23,6 +23,16 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 let pending: Promise<NodeWebGPU> | undefined;
 
+/** False only on Linux with neither a DRM render node nor an NVIDIA device (true elsewhere: unknown). */
+function linuxHasGpuDevice(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    return existsSync('/dev/nvidia0') || readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
 interface AdapterLike {
   info: { vendor: string; architecture: string; device: string; description: string };
   isFallbackAdapter?: boolean;
@@ -45,9 +55,13 @@ async function setup(): Promise<NodeWebGPU> {
     );
   }
   process.env.XDG_RUNTIME_DIR ??= tmpdir();
+  const canUseSwiftShader = !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD);
+  // A Linux machine without a GPU device node can only offer Mesa's lavapipe, which Dawn rejects
+  // with a warning: go straight to SwiftShader there.
+  if (!nav?.gpu && canUseSwiftShader && !linuxHasGpuDevice()) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   let gpu = nav?.gpu ?? mod.create([]);
   let adapter = await gpu.requestAdapter();
-  if (!adapter && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+  if (!adapter && canUseSwiftShader && !process.env.VK_ICD_FILENAMES) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     gpu = mod.create([]);
     adapter = await gpu.requestAdapter();
@@ -55,7 +69,7 @@ async function setup(): Promise<NodeWebGPU> {
   if (!adapter) {
     throw new ResblocksError(
       'BACKEND_UNAVAILABLE',
-      `no WebGPU adapter: Dawn found no Vulkan GPU${existsSync(SWIFTSHADER_ICD) ? '' : `, and SwiftShader (${SWIFTSHADER_ICD}, from Debian's chromium package) is not installed`}`,
+      `no WebGPU adapter: Dawn found no Vulkan GPU (it loads the system Vulkan loader, Debian package libvulkan1)${existsSync(SWIFTSHADER_ICD) ? '' : `, and SwiftShader (${SWIFTSHADER_ICD}, from Debian's chromium package) is not installed`}`,
       {},
     );
   }

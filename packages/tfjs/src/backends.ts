@@ -202,6 +202,12 @@ export async function activate(name: TfjsBackend): Promise<LoadedBackend> {
         : `tf.setBackend('${name}') ${ok ? `left '${active}' active` : 'failed to initialise the backend (see the warning tfjs logged)'}`;
       throw unavailable(name, cause, error);
     }
+    // The cpu backend prints an advert for tfjs-node on first use in Node; the probe of the
+    // `tensorflow` backend already says how to install it, so silence the banner.
+    if (name === 'cpu') {
+      const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+      if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+    }
   }
   return loaded;
 }
