@@ -1,5 +1,6 @@
 import {
   type AvgPoolNode,
+  batchNormAffine,
   type Conv2dNode,
   type Graph,
   type GraphNode,
@@ -108,17 +109,7 @@ export function buildPlan(graph: Graph, weights: Weights): Plan {
         return { kind: 'add', other: a === from ? b : a };
       }
       case 'batchnorm': {
-        const g = param(node.weight);
-        const beta = param(node.bias);
-        const m = param(node.mean);
-        const v = param(node.var);
-        const scale = new Float32Array(node.channels);
-        const shift = new Float32Array(node.channels);
-        for (let c = 0; c < node.channels; c++) {
-          const s = g[c]! / Math.sqrt(v[c]! + node.eps);
-          scale[c] = s;
-          shift[c] = beta[c]! - m[c]! * s;
-        }
+        const { scale, shift } = batchNormAffine(node, weights);
         return { kind: 'affine', scale, shift };
       }
       default:

@@ -70,3 +70,25 @@ export function foldBatchNorm(graph: Graph, weights: Weights): { graph: Graph; w
   const orderedWeights: Weights = new Map(params.map((p) => [p.name, outWeights.get(p.name)!]));
   return { graph: { ...graph, nodes, params }, weights: orderedWeights };
 }
+
+/**
+ * An unfolded BN as the per-channel affine map y = x * scale + shift that adapters run (scale
+ * and shift computed in float64, rounded once to float32).
+ */
+export function batchNormAffine(
+  node: BatchNormNode,
+  weights: ReadonlyMap<string, Tensor>,
+): { scale: Float32Array; shift: Float32Array } {
+  const g = weights.get(node.weight)!.data;
+  const beta = weights.get(node.bias)!.data;
+  const m = weights.get(node.mean)!.data;
+  const v = weights.get(node.var)!.data;
+  const scale = new Float32Array(node.channels);
+  const shift = new Float32Array(node.channels);
+  for (let c = 0; c < node.channels; c++) {
+    const s = g[c]! / Math.sqrt(v[c]! + node.eps);
+    scale[c] = s;
+    shift[c] = beta[c]! - m[c]! * s;
+  }
+  return { scale, shift };
+}

@@ -1,5 +1,5 @@
 import type { Graph, Shape } from '@resblocks/spec';
-import { ResblocksError } from '@resblocks/spec';
+import { batchNormAffine, ResblocksError } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ConvOp, denseConv, type GroupedConvStrategy, groupedConv, type Padding } from './grouped.js';
 import { toHWIO, transpose2d } from './layout.js';
@@ -88,17 +88,7 @@ export function buildProgram(
         case 'batchnorm': {
           // Unfolded BN (pre-activation, BN after add, or folding disabled): x * scale + shift,
           // with scale and shift computed once in float64.
-          const g = param(node.weight);
-          const b = param(node.bias);
-          const m = param(node.mean);
-          const v = param(node.var);
-          const scale = new Float32Array(node.channels);
-          const shift = new Float32Array(node.channels);
-          for (let c = 0; c < node.channels; c++) {
-            const s = g[c]! / Math.sqrt(v[c]! + node.eps);
-            scale[c] = s;
-            shift[c] = b[c]! - m[c]! * s;
-          }
+          const { scale, shift } = batchNormAffine(node, weights);
           const ts = keep(tf.tensor1d(scale));
           const tb = keep(tf.tensor1d(shift));
           steps.push({
