@@ -1,6 +1,6 @@
 import { formatShape, ResblocksError } from './errors.js';
 import type { AvgPoolNode, Conv2dNode, Graph, LinearNode, MaxPoolNode } from './ir.js';
-import { inferShapes, type Shape } from './shapes.js';
+import { inferShapes, poolWindow, type Shape } from './shapes.js';
 import { sizeOf, type Tensor, type Tensor64 } from './tensor.js';
 import { validateWeights, type Weights } from './weights.js';
 
@@ -131,23 +131,11 @@ function conv2d(
 function pool(node: MaxPoolNode | AvgPoolNode, x: Float64Array, xs: Shape, ys: Shape): Float64Array {
   const [n, c, h, wd] = xs as [number, number, number, number];
   const [, , oh, ow] = ys as [number, number, number, number];
-  const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [pt, pl, pb, pr] = node.pads;
   const y = new Float64Array(n * c * oh * ow);
   for (let p = 0; p < n * c; p++)
     for (let oy = 0; oy < oh; oy++)
       for (let ox = 0; ox < ow; ox++) {
-        // PyTorch's window arithmetic (aten/src/ATen/native/AveragePool2d.cpp).
-        let y0 = oy * sh - pt;
-        let x0 = ox * sw - pl;
-        let y1 = Math.min(y0 + kh, h + pb);
-        let x1 = Math.min(x0 + kw, wd + pr);
-        const poolSize = (y1 - y0) * (x1 - x0);
-        y0 = Math.max(y0, 0);
-        x0 = Math.max(x0, 0);
-        y1 = Math.min(y1, h);
-        x1 = Math.min(x1, wd);
+        const { y0, y1, x0, x1, padded } = poolWindow(node, h, wd, oy, ox);
         let acc = node.op === 'maxpool' ? Number.NEGATIVE_INFINITY : 0;
         let nan = false;
         for (let iy = y0; iy < y1; iy++)
@@ -157,7 +145,7 @@ function pool(node: MaxPoolNode | AvgPoolNode, x: Float64Array, xs: Shape, ys: S
             if (node.op === 'maxpool') acc = v > acc ? v : acc;
             else acc += v;
           }
-        if (node.op === 'avgpool') acc /= node.countIncludePad ? poolSize : (y1 - y0) * (x1 - x0);
+        if (node.op === 'avgpool') acc /= node.countIncludePad ? padded : (y1 - y0) * (x1 - x0);
         y[(p * oh + oy) * ow + ox] = nan ? Number.NaN : acc;
       }
   return y;

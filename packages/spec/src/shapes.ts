@@ -22,6 +22,31 @@ export function windowOutSize(
   return Math.max(0, out);
 }
 
+/**
+ * PyTorch's pooling window for output (oy, ox) (aten/src/ATen/native/AveragePool2d.cpp): the
+ * rows [y0, y1) and columns [x0, x1) it reads, clipped to the input, and `padded`, its size
+ * clipped only to input plus padding (the count_include_pad divisor).
+ */
+export function poolWindow(
+  node: { kernel: Pair; stride: Pair; pads: Pads },
+  h: number,
+  w: number,
+  oy: number,
+  ox: number,
+): { y0: number; y1: number; x0: number; x1: number; padded: number } {
+  const y0 = oy * node.stride[0] - node.pads[0];
+  const x0 = ox * node.stride[1] - node.pads[1];
+  const y1 = Math.min(y0 + node.kernel[0], h + node.pads[2]);
+  const x1 = Math.min(x0 + node.kernel[1], w + node.pads[3]);
+  return {
+    y0: Math.max(y0, 0),
+    x0: Math.max(x0, 0),
+    y1: Math.min(y1, h),
+    x1: Math.min(x1, w),
+    padded: (y1 - y0) * (x1 - x0),
+  };
+}
+
 function windowShape(
   node: GraphNode,
   x: Shape,

@@ -1,4 +1,4 @@
-import type { AvgPoolNode, MaxPoolNode } from '@resblocks/spec';
+import { type AvgPoolNode, type MaxPoolNode, poolWindow } from '@resblocks/spec';
 
 /**
  * PyTorch pooling on tfjs: tfjs pools only with 'valid'/'same' windows and its avgPool never
@@ -49,21 +49,11 @@ export function avgPoolRescale(
   outW: number,
 ): Float32Array {
   const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [pt, pl, pb, pr] = node.pads;
   const map = new Float32Array(outH * outW);
   for (let oy = 0; oy < outH; oy++)
     for (let ox = 0; ox < outW; ox++) {
-      let y0 = oy * sh - pt;
-      let x0 = ox * sw - pl;
-      let y1 = Math.min(y0 + kh, h + pb);
-      let x1 = Math.min(x0 + kw, w + pr);
-      const withPad = (y1 - y0) * (x1 - x0);
-      y0 = Math.max(y0, 0);
-      x0 = Math.max(x0, 0);
-      y1 = Math.min(y1, h);
-      x1 = Math.min(x1, w);
-      const divisor = node.countIncludePad ? withPad : (y1 - y0) * (x1 - x0);
+      const { y0, y1, x0, x1, padded } = poolWindow(node, h, w, oy, ox);
+      const divisor = node.countIncludePad ? padded : (y1 - y0) * (x1 - x0);
       map[oy * outW + ox] = (kh * kw) / divisor;
     }
   return map;
