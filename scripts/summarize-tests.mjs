@@ -56,7 +56,13 @@ for (const dir of expectedDirs()) {
   const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A file that fails to load, or an error outside any test, fails no test: count it as one failure.
   for (const file of report.testResults ?? []) {
-    const anyFailed = (file.assertionResults ?? []).some((a) => a.status === 'failed');
+    const failures = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    const anyFailed = failures.length > 0;
+    // Name each failed test with its message here, last, where a truncated log still shows it.
+    for (const a of failures) {
+      const where = `${manifest.name}: ${relative(root, file.name)}: ${a.fullName}`;
+      problems.push(`${where}\n      ${headline(a.failureMessages?.[0]).replace(/\s+/g, ' ')}`);
+    }
     if (file.status === 'failed' && !anyFailed) {
       f += 1;
       problems.push(`${manifest.name}: ${relative(root, file.name)}: ${headline(file.message)}`);
