@@ -74,7 +74,7 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
     const page = await harness.open('/app/conformance.html');
     const t0 = performance.now();
     try {
-      await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 120_000 });
       const report = await page.evaluate(([backend, options]) => window.conformance.run(backend, options), [
         id,
         SLOW[id] ?? OPTIONS,
@@ -92,7 +92,7 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
 
   it('probes every backend and chooses one (saved for the docs)', async () => {
     const page = await harness.open('/app/conformance.html');
-    await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 120_000 });
     const probes = await page.evaluate(() => window.conformance.probe());
     await page.close();
     expect(probes.backends.map((b) => b.id)).toEqual(
@@ -144,7 +144,7 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
 
   it('GPU backends report a software GPU as software (the chooser ranks it below wasm)', async () => {
     const page = await harness.open('/app/conformance.html');
-    await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 120_000 });
     const gpu = await page.evaluate(() => window.conformance.gpu());
     await page.close();
     const soft = /swiftshader|llvmpipe|lavapipe/i;
