@@ -73,7 +73,7 @@ async function createSession(rt: Runtime, bytes: Uint8Array, forceCpuNodeNames?:
     );
   }
   if (rt.ep === 'webgpu' && !webgpuDevice(ort)) {
-    await session.release();
+    await rt.guard(() => session.release());
     throw new ResblocksError(
       'BACKEND_UNAVAILABLE',
       'onnx-web:webgpu: onnxruntime-web created the session but its WebGPU EP holds no GPUDevice (it would run on wasm)',
@@ -137,7 +137,7 @@ async function probeEp(ep: EpName): Promise<Availability> {
     const x = new rt.ort.Tensor('float32', Float32Array.from([-1, 2]), [1, 1, 1, 2]);
     const out = await rt.guard(() => session.run({ [INPUT_NAME]: x }));
     const y = out.output?.data as Float32Array | undefined;
-    await session.release();
+    await rt.guard(() => session.release());
     if (!y || y[0] !== 0 || y[1] !== 2) throw new Error(`probe model gave ${y ? [...y] : 'nothing'}`);
     const device = ep === 'wasm' ? 'cpu' : rt.gpu?.software ? 'software' : 'gpu';
     return { available: true, device, info: runtimeInfo(rt) };
@@ -259,5 +259,5 @@ export const onnxWebAdapter: Adapter = {
 export async function createWebGpuSessionForcingCpu(bytes: Uint8Array, nodes: string[]): Promise<void> {
   const rt = await loadRuntime('webgpu');
   const s = await createSession(rt, bytes, nodes);
-  await s.release();
+  await rt.guard(() => s.release());
 }
