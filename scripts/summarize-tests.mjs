@@ -17,14 +17,17 @@ let failed = 0;
 let skipped = 0;
 const problems = [];
 
-// The first line of an error message that is not a native library's warning or a stack frame.
-function headline(message) {
+// The first lines of an error message that are not a native library's warning or a stack frame.
+function messageLines(message, count) {
   const lines = String(message ?? '')
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^(Warning:|- While |at )/.test(l));
-  return (lines[0] ?? 'failed').replace(/^:\s*/, '').slice(0, 200);
+    .filter((l) => l && !/^(Warning:|- While |at )/.test(l))
+    .slice(0, count)
+    .map((l) => l.replace(/^:\s*/, '').slice(0, 300));
+  return lines.length ? lines : ['failed'];
 }
+const headline = (message) => messageLines(message, 1)[0];
 
 function expectedDirs() {
   const planPath = process.argv[2];
@@ -61,7 +64,8 @@ for (const dir of expectedDirs()) {
     // Name each failed test with its message here, last, where a truncated log still shows it.
     for (const a of failures) {
       const where = `${manifest.name}: ${relative(root, file.name)}: ${a.fullName}`;
-      problems.push(`${where}\n      ${headline(a.failureMessages?.[0]).replace(/\s+/g, ' ')}`);
+      const lines = messageLines(a.failureMessages?.[0], 4).map((l) => `      ${l}`);
+      problems.push([where, ...lines].join('\n'));
     }
     if (file.status === 'failed' && !anyFailed) {
       f += 1;
