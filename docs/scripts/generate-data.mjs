@@ -96,12 +96,20 @@ function conformanceReports() {
   return rows.sort((a, b) => a.where.localeCompare(b.where) || a.backend.localeCompare(b.backend));
 }
 
-/** Accepts the shapes the bench scripts write: arrays of rows, or { rows | results: [...] }. */
+/** A bench file's machine: its own text, else this machine (bench files are read where they were written). */
+function measuredOnOf(json, pkg) {
+  for (const v of [json.measuredOn, json.machine]) if (typeof v === 'string') return v;
+  const load = json.machine?.loadavg?.[0];
+  return `${nodeMachine} (${pkg}'s bench${typeof load === 'number' ? `, 1-min load average ${load}` : ''})`;
+}
+
+/** Accepts the shapes the bench scripts write: arrays of rows, or { rows | results: [...] }; `runtime` names the backend too. */
 function benchRowsOf(json, pkg) {
   const rows = Array.isArray(json) ? json : (json.rows ?? json.results ?? []);
   const adapterOf = { tfjs: 'tfjs', 'onnx-web': 'onnx-web', gpujs: 'gpujs' }[pkg];
   return rows
-    .filter((r) => r && typeof r.medianMs === 'number' && r.model && r.backend)
+    .filter((r) => r && typeof r.medianMs === 'number' && r.model && (r.backend ?? r.runtime))
+    .map((r) => ({ ...r, backend: r.backend ?? r.runtime }))
     .map((r) => ({
       model: r.model,
       backend: String(r.backend).includes(':') || !adapterOf ? r.backend : `${adapterOf}:${r.backend}`,
@@ -110,7 +118,7 @@ function benchRowsOf(json, pkg) {
       medianMs: r.medianMs,
       p90Ms: r.p90Ms ?? null,
       imagesPerSec: r.imagesPerSec ?? r.imagesPerSecond ?? (1000 * (r.batch ?? 1)) / r.medianMs,
-      measuredOn: json.measuredOn ?? json.machine ?? `${nodeMachine} (file written by ${pkg}'s bench)`,
+      measuredOn: measuredOnOf(json, pkg),
     }));
 }
 
@@ -170,24 +178,27 @@ async function ownBench(spec, list, probes) {
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** Horizontal bars of median latency, grouped by model/size/batch; log-free so ratios read directly. */
-function chartSvg(rows, measuredOn) {
+function chartSvg(rows, machines) {
   const sorted = [...rows].sort(
     (a, b) =>
       `${a.model}${a.size}${a.batch}`.localeCompare(`${b.model}${b.size}${b.batch}`) ||
       a.medianMs - b.medianMs,
   );
+  const label = (r) => `${r.model} ${r.size}px b${r.batch} · ${r.backend}`;
   const barH = 22;
-  const left = 300;
-  const width = 860;
+  // About 7 px per character at 13 px: long labels widen the chart instead of being cut.
+  const left = Math.max(300, 24 + Math.ceil(7.4 * Math.max(0, ...sorted.map((r) => label(r).length))));
+  const footer = machines.map((m) => `Measured on: ${m}`);
+  const width = Math.max(left + 560, 32 + Math.ceil(6 * Math.max(0, ...footer.map((f) => f.length))));
   const top = 40;
   const max = Math.max(1, ...sorted.map((r) => r.medianMs));
-  const height = top + sorted.length * (barH + 6) + 50;
+  const height = top + sorted.length * (barH + 6) + 24 + 16 * footer.length;
   const bars = sorted
     .map((r, i) => {
       const y = top + i * (barH + 6);
       const w = Math.max(2, ((width - left - 90) * r.medianMs) / max);
       return [
-        `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(`${r.model} ${r.size}px b${r.batch} · ${r.backend}`)}</text>`,
+        `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(label(r))}</text>`,
         `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3" fill="#3b82f6"/>`,
         `<text x="${left + w + 6}" y="${y + 15}">${r.medianMs.toFixed(r.medianMs < 10 ? 1 : 0)} ms</text>`,
       ].join('');
@@ -198,7 +209,7 @@ function chartSvg(rows, measuredOn) {
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="16" y="24" font-size="15" font-weight="600">Median latency per run (lower is better)</text>
 ${sorted.length ? bars : `<text x="16" y="${top + 16}">No benchmark data yet: run npm run bench, then node docs/scripts/generate-data.mjs --bench</text>`}
-<text x="16" y="${height - 14}" font-size="11" fill="#5a6475">${esc(`Measured on: ${measuredOn}`)}</text>
+${footer.map((f, i) => `<text x="16" y="${height - 14 - 16 * (footer.length - 1 - i)}" font-size="11" fill="#5a6475">${esc(f)}</text>`).join('\n')}
 </svg>
 `;
 }
@@ -232,7 +243,8 @@ write('bench.json', {
 drawDiagrams();
 const demoShot = join(packagesDir, 'browser-tests', 'reports', 'demo.png');
 if (existsSync(demoShot)) copyFileSync(demoShot, join(publicDir, 'demo.png'));
-const benchMachines = [...new Set(bench.map((r) => r.measuredOn))].join(' | ') || nodeMachine;
+const benchMachines = [...new Set(bench.map((r) => r.measuredOn))];
+if (!benchMachines.length) benchMachines.push(nodeMachine);
 writeFileSync(join(publicDir, 'benchmarks.svg'), chartSvg(bench, benchMachines));
 console.error(
   `wrote docs/data (probes: ${node.backends.length} Node${browser ? ` + ${browser.backends.length} Chromium` : ''}, ${conformance.length} conformance reports, ${bench.length} bench rows) and docs/public/benchmarks.svg`,
