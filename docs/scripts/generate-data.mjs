@@ -107,19 +107,24 @@ function measuredOnOf(json, pkg) {
 function benchRowsOf(json, pkg) {
   const rows = Array.isArray(json) ? json : (json.rows ?? json.results ?? []);
   const adapterOf = { tfjs: 'tfjs', 'onnx-web': 'onnx-web', gpujs: 'gpujs' }[pkg];
-  return rows
-    .filter((r) => r && typeof r.medianMs === 'number' && r.model && (r.backend ?? r.runtime))
-    .map((r) => ({ ...r, backend: r.backend ?? r.runtime }))
-    .map((r) => ({
-      model: r.model,
-      backend: String(r.backend).includes(':') || !adapterOf ? r.backend : `${adapterOf}:${r.backend}`,
-      batch: r.batch ?? 1,
-      size: r.size ?? 224,
-      medianMs: r.medianMs,
-      p90Ms: r.p90Ms ?? null,
-      imagesPerSec: r.imagesPerSec ?? r.imagesPerSecond ?? (1000 * (r.batch ?? 1)) / r.medianMs,
-      measuredOn: measuredOnOf(json, pkg),
-    }));
+  const measuredOn = measuredOnOf(json, pkg);
+  return rows.flatMap((r) => {
+    const backend = r?.backend ?? r?.runtime;
+    if (!r || typeof r.medianMs !== 'number' || !r.model || !backend) return [];
+    const batch = r.batch ?? 1;
+    return [
+      {
+        model: r.model,
+        backend: String(backend).includes(':') || !adapterOf ? backend : `${adapterOf}:${backend}`,
+        batch,
+        size: r.size ?? 224,
+        medianMs: r.medianMs,
+        p90Ms: r.p90Ms ?? null,
+        imagesPerSec: r.imagesPerSec ?? r.imagesPerSecond ?? (1000 * batch) / r.medianMs,
+        measuredOn,
+      },
+    ];
+  });
 }
 
 function collectBench() {
