@@ -7,31 +7,16 @@
 //   - runs the `resblocks` bin (`resblocks backends --json`).
 // Third-party dependencies come from the npm registry or the local cache (--prefer-offline); no install scripts run.
 // Usage: node scripts/pack-smoke.mjs [--keep]   (build first: npm run build). Exit status 1 on any failure.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx-web', 'gpujs', 'cli'];
 const keep = process.argv.includes('--keep');
 const started = performance.now();
-
-function run(cmd, args, cwd, timeoutMs = 600_000) {
-  const r = spawnSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  const stderr = (r.stderr ?? '')
-    .split('\n')
-    .filter((l) => l && !/Unknown (user|project|env) config/.test(l))
-    .join('\n');
-  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr };
-}
 
 function fail(step, r) {
   console.error(
@@ -50,7 +35,12 @@ try {
   const packed = [];
   for (const name of PUBLIC_PACKAGES) {
     const dir = join(root, 'packages', name);
-    const r = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs], dir);
+    const r = run(
+      'npm',
+      ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs],
+      dir,
+      600_000,
+    );
     if (r.status !== 0) {
       fail(`npm pack packages/${name}`, r);
       process.exit(1);

@@ -7,7 +7,6 @@
 //   - `npm publish --dry-run` succeeds and npm did not have to auto-correct package.json.
 // Usage: node scripts/publish-check.mjs [--json] [package folder name under packages/, or a path ...]   (build first: npm run build)
 // Exit status: 0 when every package is clean, 1 otherwise.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx-web', 'gpujs', 'cli'];
@@ -22,21 +22,6 @@ const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const selected = args.filter((a) => !a.startsWith('--'));
 const packages = selected.length ? selected : PUBLIC_PACKAGES;
-
-/** Runs a command without a shell; npm's own noise about unknown user config is dropped. */
-function run(cmd, argv, cwd) {
-  const r = spawnSync(cmd, argv, {
-    cwd,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  const stderr = (r.stderr ?? '')
-    .split('\n')
-    .filter((l) => l && !/Unknown (user|project|env) config/.test(l))
-    .join('\n');
-  return { status: r.status, stdout: r.stdout ?? '', stderr, error: r.error };
-}
 
 /** Paths an exports map points to (all conditions, all subpaths). */
 function exportTargets(exp) {
