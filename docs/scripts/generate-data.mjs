@@ -58,14 +58,7 @@ async function nodeProbes(spec, list) {
   return {
     measuredOn: nodeMachine,
     chosen,
-    backends: probed.map((p) => ({
-      id: p.id,
-      api: p.api,
-      available: p.availability.available,
-      device: p.availability.device ?? null,
-      rank: p.rank,
-      reason: p.availability.reason ?? null,
-    })),
+    backends: probed.map(spec.probeSummary),
   };
 }
 

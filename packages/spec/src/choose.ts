@@ -55,6 +55,27 @@ export async function probeAll(adapters: readonly Adapter[]): Promise<ProbedBack
   return out;
 }
 
+/** One probed backend as plain JSON (no adapter object), for reports and saved probe files. */
+export interface ProbeSummary {
+  readonly id: BackendId;
+  readonly api: BackendApi;
+  readonly available: boolean;
+  readonly device: NonNullable<Availability['device']> | null;
+  readonly rank: number;
+  readonly reason: string | null;
+}
+
+export function probeSummary(p: ProbedBackend): ProbeSummary {
+  return {
+    id: p.id,
+    api: p.api,
+    available: p.availability.available,
+    device: p.availability.device ?? null,
+    rank: p.rank,
+    reason: p.availability.reason ?? null,
+  };
+}
+
 /**
  * Picks the best available backend on this platform by probing (not guessing). The float64
  * reference is never chosen: it is the oracle, not a runtime. Ties keep the adapters' order.

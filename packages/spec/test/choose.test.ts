@@ -10,6 +10,7 @@ import {
   lowerBlock,
   parseBackendId,
   probeAll,
+  probeSummary,
   rankOf,
   referenceAdapter,
   runReference,
@@ -114,6 +115,31 @@ describe('chooseBackend', () => {
     const probed = await probeAll([fakeAdapter('x', [['webgpu', 'webgpu', new Error('crash')]])]);
     expect(probed[0]).toMatchObject({ id: 'x:webgpu', backend: 'webgpu', rank: rankOf('webgpu', undefined) });
     expect(probed[0]!.availability).toEqual({ available: false, reason: 'probe failed: crash' });
+  });
+
+  it('probeSummary is the probe as plain JSON, absent fields as null', async () => {
+    const [down, up] = await probeAll([
+      fakeAdapter('x', [
+        ['webgpu', 'webgpu', new Error('crash')],
+        ['wasm', 'wasm', { available: true, device: 'cpu' }],
+      ]),
+    ]);
+    expect(probeSummary(down!)).toEqual({
+      id: 'x:webgpu',
+      api: 'webgpu',
+      available: false,
+      device: null,
+      rank: rankOf('webgpu', undefined),
+      reason: 'probe failed: crash',
+    });
+    expect(JSON.parse(JSON.stringify(probeSummary(up!)))).toEqual({
+      id: 'x:wasm',
+      api: 'wasm',
+      available: true,
+      device: 'cpu',
+      rank: rankOf('wasm', 'cpu'),
+      reason: null,
+    });
   });
 });
 

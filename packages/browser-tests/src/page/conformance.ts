@@ -1,5 +1,5 @@
 import { type ConformanceReport, runConformance } from '@resblocks/conformance';
-import { chooseBackend, parseBackendId, probeAll } from '@resblocks/spec';
+import { chooseBackend, parseBackendId, probeAll, probeSummary } from '@resblocks/spec';
 import { adapterById, runtimeAdapters } from './adapters.js';
 import { fetchFixtures } from './fixtures.js';
 import { configureWasmPaths } from './wasm-paths.js';
@@ -43,14 +43,7 @@ window.conformance = {
   async probe() {
     await configureWasmPaths(location.origin);
     const adapters = runtimeAdapters();
-    const backends = (await probeAll(adapters)).map((p) => ({
-      id: p.id,
-      api: p.api,
-      available: p.availability.available,
-      device: p.availability.device ?? null,
-      rank: p.rank,
-      reason: p.availability.reason ?? null,
-    }));
+    const backends = (await probeAll(adapters)).map(probeSummary);
     const chosen = await chooseBackend(adapters).then(
       (c) => c.id,
       () => null,
