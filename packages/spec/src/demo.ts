@@ -1,8 +1,8 @@
 #!/usr/bin/env node
+import { getNetwork } from './contract/networks.js';
 /** Prints the contracts of a few networks with their parameter counts and FLOPs. */
-import { graphCosts } from './costs.js';
-import { networkGraph } from './model.js';
-import { getNetwork } from './networks.js';
+import { graphCosts } from './ir/costs.js';
+import { networkGraph } from './ir/network-graph.js';
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : ['resnet50', 'resnext50_32x4d'];
 for (const name of names) {

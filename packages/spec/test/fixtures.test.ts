@@ -10,7 +10,7 @@ import {
   loadFixtures,
   parseFixtures,
   Sha256,
-} from '../src/fixtures.js';
+} from '../src/fixtures/fixtures.js';
 import {
   type BlockContract,
   compareTensors,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ensureNodeWebGPU, type NodeWebGPU, probeNodeWebGPU } from '../src/node-webgpu.js';
+import { ensureNodeWebGPU, type NodeWebGPU, probeNodeWebGPU } from '../src/platform/node-webgpu.js';
 
 // With CI=true a missing adapter fails; elsewhere the tests skip and say why in their names.
 const probe = await probeNodeWebGPU();

@@ -1,5 +1,5 @@
-import { type Adapter, type Availability, type BackendApi, type BackendId, backendId } from './adapter.js';
-import { ResblocksError } from './errors.js';
+import { ResblocksError } from '../errors.js';
+import { type Adapter, type Availability, type BackendApi, type BackendId, backendId } from './contract.js';
 
 export interface ProbedBackend {
   readonly id: BackendId;

@@ -1,7 +1,7 @@
-import { formatShape, ResblocksError } from './errors.js';
-import type { Graph } from './ir.js';
-import { inferShapes, type Shape } from './shapes.js';
-import { sizeOf, type Tensor } from './tensor.js';
+import { formatShape, ResblocksError } from '../errors.js';
+import type { Graph } from '../ir/ir.js';
+import { inferShapes, type Shape } from '../ir/shapes.js';
+import { sizeOf, type Tensor } from '../tensor.js';
 
 /**
  * The checks every adapter's run() makes before touching its engine, so all backends reject bad

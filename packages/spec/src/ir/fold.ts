@@ -1,6 +1,6 @@
+import type { Tensor } from '../tensor.js';
+import { validateWeights, type Weights } from '../weights/weights.js';
 import type { BatchNormNode, Conv2dNode, Graph, GraphNode, ParamSpec } from './ir.js';
-import type { Tensor } from './tensor.js';
-import { validateWeights, type Weights } from './weights.js';
 
 /**
  * Folds every batch norm that directly follows a convolution (and is that convolution's only

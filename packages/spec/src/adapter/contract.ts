@@ -1,7 +1,7 @@
-import type { Graph } from './ir.js';
-import type { Tensor } from './tensor.js';
-import type { Dtype } from './tolerance.js';
-import type { Weights } from './weights.js';
+import type { Graph } from '../ir/ir.js';
+import type { Dtype } from '../reference/tolerance.js';
+import type { Tensor } from '../tensor.js';
+import type { Weights } from '../weights/weights.js';
 
 /**
  * The contract every adapter implements. Backends are written `adapter:backend` everywhere

@@ -1,8 +1,8 @@
-import { formatShape, ResblocksError } from './errors.js';
-import type { AvgPoolNode, Conv2dNode, Graph, LinearNode, MaxPoolNode } from './ir.js';
-import { inferShapes, poolWindow, type Shape } from './shapes.js';
-import { sizeOf, type Tensor, type Tensor64 } from './tensor.js';
-import { validateWeights, type Weights } from './weights.js';
+import { formatShape, ResblocksError } from '../errors.js';
+import type { AvgPoolNode, Conv2dNode, Graph, LinearNode, MaxPoolNode } from '../ir/ir.js';
+import { inferShapes, poolWindow, type Shape } from '../ir/shapes.js';
+import { sizeOf, type Tensor, type Tensor64 } from '../tensor.js';
+import { validateWeights, type Weights } from '../weights/weights.js';
 
 /**
  * The oracle: executes the IR on the CPU in float64 (weights and input are widened once, every

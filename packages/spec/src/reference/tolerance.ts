@@ -1,4 +1,4 @@
-import type { Graph } from './ir.js';
+import type { Graph } from '../ir/ir.js';
 
 /**
  * The one tolerance policy every comparison in the project uses.

@@ -1,6 +1,6 @@
+import { getNetwork } from '../contract/networks.js';
 import type { Graph } from './ir.js';
 import { lowerNetwork } from './lower.js';
-import { getNetwork } from './networks.js';
 
 const cache = new Map<string, Graph>();
 

@@ -1,6 +1,6 @@
+import { sizeOf } from '../tensor.js';
 import type { Graph } from './ir.js';
 import { inferShapes, type Shape } from './shapes.js';
-import { sizeOf } from './tensor.js';
 
 export interface GraphCosts {
   /** Learned parameters (BN running statistics excluded, as torchvision counts). */

@@ -1,5 +1,5 @@
-import { ResblocksError } from './errors.js';
-import type { Tensor } from './tensor.js';
+import { ResblocksError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * safetensors read/write (https://github.com/huggingface/safetensors, format section). Files are

@@ -1,6 +1,6 @@
-import { formatShape, ResblocksError } from './errors.js';
-import type { Graph } from './ir.js';
-import { shapesEqual, type Tensor } from './tensor.js';
+import { formatShape, ResblocksError } from '../errors.js';
+import type { Graph } from '../ir/ir.js';
+import { shapesEqual, type Tensor } from '../tensor.js';
 
 /** Parameters by torchvision state_dict name, float32, NCHW/OIHW. */
 export type Weights = Map<string, Tensor>;

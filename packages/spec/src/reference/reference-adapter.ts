@@ -1,7 +1,7 @@
-import type { Adapter, CompiledModel } from './adapter.js';
+import type { Adapter, CompiledModel } from '../adapter/contract.js';
+import { checkRunInput, disposedError } from '../adapter/run-input.js';
+import { validateWeights } from '../weights/weights.js';
 import { runReference } from './reference.js';
-import { checkRunInput, disposedError } from './run-input.js';
-import { validateWeights } from './weights.js';
 
 let live = 0;
 

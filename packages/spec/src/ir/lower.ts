@@ -1,7 +1,7 @@
-import { type BlockContract, blockOutChannels, blockWidth, validateBlock } from './blocks.js';
+import { type BlockContract, blockOutChannels, blockWidth, validateBlock } from '../contract/blocks.js';
+import { type NetworkSpec, validateNetwork } from '../contract/networks.js';
 import { GraphBuilder } from './builder.js';
 import type { Graph } from './ir.js';
-import { type NetworkSpec, validateNetwork } from './networks.js';
 
 interface BranchConv {
   inChannels: number;

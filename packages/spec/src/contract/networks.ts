@@ -1,5 +1,5 @@
+import { ResblocksError } from '../errors.js';
 import type { BlockKind, Ordering, ShortcutKind, StridePlacement } from './blocks.js';
-import { ResblocksError } from './errors.js';
 
 export type StemKind = 'classic' | 'deep' | 'cifar';
 

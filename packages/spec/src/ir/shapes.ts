@@ -1,4 +1,4 @@
-import { formatShape, ResblocksError } from './errors.js';
+import { formatShape, ResblocksError } from '../errors.js';
 import type { Graph, GraphNode, Pads, Pair } from './ir.js';
 
 export type Shape = readonly number[];

@@ -1,6 +1,6 @@
-import type { Graph, ParamSpec } from './ir.js';
+import type { Graph, ParamSpec } from '../ir/ir.js';
+import { sizeOf, type Tensor } from '../tensor.js';
 import { streamFor } from './prng.js';
-import { sizeOf, type Tensor } from './tensor.js';
 import type { Weights } from './weights.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ResblocksError } from './errors.js';
+import { ResblocksError } from '../errors.js';
 
 /**
  * Where the residual branch applies its stride in a bottleneck:

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { ResblocksError } from './errors.js';
+import { ResblocksError } from '../errors.js';
 
 /**
  * WebGPU for Node through Dawn (the `webgpu` npm package, an optional dependency). WebGPU
