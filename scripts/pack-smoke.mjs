@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx-web', 'gpujs', 'cli'];
+const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx', 'onnx-web', 'gpujs', 'cli'];
 const keep = process.argv.includes('--keep');
 const started = performance.now();
 
@@ -75,6 +75,7 @@ import { loadFixtures } from '@resblocks/spec/fixtures';
 import * as nodeWebgpu from '@resblocks/spec/node-webgpu';
 import { runConformance } from '@resblocks/conformance';
 import { tfjsAdapter } from '@resblocks/tfjs';
+import { exportOnnx } from '@resblocks/onnx';
 import { onnxWebAdapter } from '@resblocks/onnx-web';
 import { gpujsAdapter } from '@resblocks/gpujs';
 import * as cli from 'resblocks';
@@ -84,6 +85,7 @@ const problems = [];
 if (typeof nodeWebgpu.ensureNodeWebGPU !== 'function') problems.push('@resblocks/spec/node-webgpu has no ensureNodeWebGPU');
 if (typeof runConformance !== 'function') problems.push('@resblocks/conformance has no runConformance');
 if (typeof cli.main !== 'function') problems.push('resblocks has no main export');
+if (typeof exportOnnx !== 'function') problems.push('@resblocks/onnx has no exportOnnx');
 const graph = networkGraph('resnet8_cifar');
 const weights = initWeights(graph, 1);
 const x = seededInput([2, 3, 32, 32], 1);

@@ -33,6 +33,7 @@ export default defineConfig({
           { text: '@resblocks/spec', link: '/api/spec' },
           { text: '@resblocks/conformance', link: '/api/conformance' },
           { text: '@resblocks/tfjs', link: '/api/tfjs' },
+          { text: '@resblocks/onnx', link: '/api/onnx' },
           { text: '@resblocks/onnx-web', link: '/api/onnx-web' },
           { text: '@resblocks/gpujs', link: '/api/gpujs' },
           { text: 'resblocks (CLI)', link: '/api/cli' },

@@ -39,6 +39,7 @@ describe('publish check (publint, are-the-types-wrong, npm publish --dry-run, pa
       '@resblocks/spec',
       '@resblocks/conformance',
       '@resblocks/tfjs',
+      '@resblocks/onnx',
       '@resblocks/onnx-web',
       '@resblocks/gpujs',
       'resblocks',

@@ -11,8 +11,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { benchModel, quantile } from '@resblocks/conformance';
+import { exportOnnx } from '@resblocks/onnx';
 import { initWeights, networkGraph, seededInput } from '@resblocks/spec';
-import { exportOnnx, onnxWebAdapter } from '../src/index.js';
+import { onnxWebAdapter } from '../src/index.js';
 import { loadRuntime } from '../src/runtime.js';
 
 function flag(name: string): string | undefined {

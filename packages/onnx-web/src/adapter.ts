@@ -1,3 +1,4 @@
+import { exportOnnx, INPUT_NAME, OPSET } from '@resblocks/onnx';
 import {
   type Adapter,
   type Availability,
@@ -12,10 +13,8 @@ import {
   type Tensor,
   type Weights,
 } from '@resblocks/spec';
-import { exportOnnx, INPUT_NAME } from './export.js';
 import { SerialQueue } from './queue.js';
 import { type EpName, loadRuntime, type Runtime, webgpuDevice } from './runtime.js';
-import { OPSET } from './version.js';
 
 const BACKENDS: readonly BackendDescriptor[] = [
   {

@@ -1,3 +1,1 @@
 export { onnxWebAdapter } from './adapter.js';
-export { type ExportOptions, exportOnnx, INPUT_NAME } from './export.js';
-export { IR_VERSION, OPSET, PRODUCER_NAME, VERSION } from './version.js';

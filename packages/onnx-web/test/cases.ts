@@ -6,7 +6,6 @@ import {
   lowerBlock,
   type Weights,
 } from '@resblocks/spec';
-import { onnx } from '../src/proto.js';
 
 export interface BlockCase {
   readonly id: string;
@@ -72,18 +71,4 @@ export const BLOCK_CASES: readonly BlockCase[] = [
 export function blockModel(c: BlockCase, seed = 1): { graph: Graph; weights: Weights } {
   const graph = lowerBlock(c.contract, c.id);
   return { graph, weights: initWeights(graph, seed) };
-}
-
-export function decode(bytes: Uint8Array) {
-  return onnx.ModelProto.decode(bytes);
-}
-
-/** Reads an int attribute list of a decoded node. */
-export function attr(
-  node: { attribute?: { name?: string | null; ints?: unknown[] | null; i?: unknown }[] | null },
-  name: string,
-) {
-  const a = node.attribute?.find((x) => x.name === name);
-  if (!a) return undefined;
-  return a.ints?.length ? a.ints.map(Number) : Number(a.i);
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { exportOnnx } from '@resblocks/onnx';
 import {
   compareTensors,
   describeComparison,
@@ -12,7 +13,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { createWebGpuSessionForcingCpu } from '../src/adapter.js';
 import { keepAliveActive } from '../src/dawn.js';
-import { exportOnnx, onnxWebAdapter } from '../src/index.js';
+import { onnxWebAdapter } from '../src/index.js';
 import { BLOCK_CASES, blockModel } from './cases.js';
 
 const adapter = onnxWebAdapter;

@@ -1,7 +1,7 @@
-import { type Graph, initWeights, type Weights } from '@resblocks/spec';
-import { importOptional } from '../adapters.js';
+import { exportOnnx } from '@resblocks/onnx';
+import { initWeights } from '@resblocks/spec';
 import { intOption, parseCommandArgs, requireOption } from '../args.js';
-import { CliError, usageError } from '../cli-error.js';
+import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { writeOutputFile } from '../files.js';
 import { loadWeightsFile, modelGraph } from '../model-files.js';
@@ -27,23 +27,6 @@ Example:
   resblocks export --model resnet50 --weights resnet50.safetensors --output resnet50.onnx
 `;
 
-type ExportOnnx = (graph: Graph, weights: Weights, options?: { foldBatchNorm?: boolean }) => Uint8Array;
-
-async function loadExporter(): Promise<ExportOnnx> {
-  const imported = await importOptional('@resblocks/onnx-web');
-  if ('reason' in imported) {
-    throw new CliError(
-      `the ONNX exporter is not available: ${imported.reason}`,
-      'Install and build @resblocks/onnx-web',
-    );
-  }
-  const fn = imported.module.exportOnnx;
-  if (typeof fn !== 'function') {
-    throw new CliError('@resblocks/onnx-web does not export exportOnnx', 'Update @resblocks/onnx-web');
-  }
-  return fn as ExportOnnx;
-}
-
 export const exportCommand: Command = {
   name: 'export',
   summary: 'export a model with its weights as ONNX',
@@ -65,7 +48,6 @@ export const exportCommand: Command = {
     const graph = modelGraph(name);
     const weights =
       values.weights !== undefined ? await loadWeightsFile(graph, values.weights) : initWeights(graph, seed);
-    const exportOnnx = await loadExporter();
     const bytes = exportOnnx(graph, weights, { foldBatchNorm: !values['keep-batchnorm'] });
     await writeOutputFile(output, bytes, 'output file');
     const source = values.weights !== undefined ? values.weights : `seeded weights (seed ${seed})`;

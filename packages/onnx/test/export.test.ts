@@ -14,7 +14,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, INPUT_NAME, IR_VERSION, OPSET, VERSION } from '../src/index.js';
-import { attr, BLOCK_CASES, blockModel, decode } from './cases.js';
+import { attr, blockModel, decode } from './cases.js';
 
 function expectCode(fn: () => unknown, code: string, mention?: string): void {
   try {
@@ -66,7 +66,7 @@ describe('exportOnnx structure', () => {
   });
 
   it('blocks output "output" with symbolic spatial dims', () => {
-    const { graph, weights } = blockModel(BLOCK_CASES[2]!);
+    const { graph, weights } = blockModel('bottleneck');
     const m = decode(exportOnnx(graph, weights));
     const out = m.graph!.output![0]!;
     expect(out.name).toBe('output');
@@ -95,10 +95,10 @@ describe('exportOnnx structure', () => {
     const gemm = byName.get('fc')!;
     expect(gemm.opType).toBe('Gemm');
     expect(attr(gemm, 'transB')).toBe(1);
-    const rx = blockModel(BLOCK_CASES.find((c) => c.id === 'resnext-g32')!);
+    const rx = blockModel('resnext-g32');
     const mx = decode(exportOnnx(rx.graph, rx.weights));
     expect(attr(mx.graph!.node!.find((n) => n.name === 'bn2')!, 'group')).toBe(32);
-    const d = blockModel(BLOCK_CASES.find((c) => c.id === 'avgdown-odd')!);
+    const d = blockModel('avgdown-odd');
     const md = decode(exportOnnx(d.graph, d.weights));
     const avg = md.graph!.node!.find((n) => n.name === 'downsample.0')!;
     expect(avg.opType).toBe('AveragePool');

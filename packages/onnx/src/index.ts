@@ -1,0 +1,2 @@
+export { type ExportOptions, exportOnnx, INPUT_NAME } from './export.js';
+export { IR_VERSION, OPSET, PRODUCER_NAME, VERSION } from './version.js';
