@@ -5,12 +5,12 @@ import { type ConvOp, denseConv, type GroupedConvStrategy, groupedConv, type Pad
 import { toHWIO, transpose2d } from './layout.js';
 import { avgPoolRescale, poolPlan } from './pool.js';
 
-type Step = (get: (name: string) => tf.Tensor, shapes: Map<string, Shape>) => tf.Tensor;
+type Step = (get: (name: string) => tf.Tensor, shapes: ReadonlyMap<string, Shape>) => tf.Tensor;
 
 /** The graph turned into tfjs ops on NHWC tensors, with its weights already uploaded. */
 export interface Program {
   /** NCHW float32 in, NCHW (or [N, classes]) out. Call inside tf.tidy; each step tidies its own temporaries. */
-  forward(input: tf.Tensor4D, shapes: Map<string, Shape>): tf.Tensor;
+  forward(input: tf.Tensor4D, shapes: ReadonlyMap<string, Shape>): tf.Tensor;
   /** Every tensor compile() created. */
   readonly tensors: tf.Tensor[];
   /** Nodes fused into their producer (conv + ReLU). */
