@@ -7,6 +7,7 @@ export * from './contract/blocks.js';
 export * from './contract/networks.js';
 export * from './errors.js';
 export { GraphBuilder } from './ir/builder.js';
+export * from './ir/consumers.js';
 export * from './ir/costs.js';
 export * from './ir/fold.js';
 export type * from './ir/ir.js';
