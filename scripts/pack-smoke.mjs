@@ -2,7 +2,7 @@
 // Packs every public package, installs the tarballs into a new project outside the workspace (in the OS temp
 // folder) the way a user would, and runs them there:
 //   - imports every package and subpath export;
-//   - runs resnet8_cifar on tfjs:wasm, onnx-web:wasm and gpujs:cpu and compares each with the float64 reference
+//   - runs resnet8_cifar on tfjs:wasm, onnx-web:wasm, onnx-node:cpu and gpujs:cpu and compares each with the float64 reference
 //     under the tolerance policy, and the shipped PyTorch fixture of the same network;
 //   - runs the `resblocks` bin (`resblocks backends --json`).
 // Third-party dependencies come from the npm registry or the local cache (--prefer-offline); no install scripts run.
@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx', 'onnx-web', 'gpujs', 'cli'];
+const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx', 'onnx-web', 'onnx-node', 'gpujs', 'cli'];
+// Optional peers a user installs to run the native backend the smoke test runs (onnx-node:cpu).
+const PEERS = { 'onnxruntime-node': '1.30.0' };
 const keep = process.argv.includes('--keep');
 const started = performance.now();
 
@@ -53,7 +55,7 @@ try {
   // 2. A fresh project that depends on the tarballs only.
   writeFileSync(
     join(project, 'package.json'),
-    `${JSON.stringify({ name: 'resblocks-smoke', private: true, type: 'module', dependencies: Object.fromEntries(packed.map((p) => [p.name, `file:${p.file}`])) }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'resblocks-smoke', private: true, type: 'module', dependencies: { ...Object.fromEntries(packed.map((p) => [p.name, `file:${p.file}`])), ...PEERS } }, null, 2)}\n`,
   );
   const install = run(
     'npm',
@@ -77,6 +79,7 @@ import { runConformance } from '@resblocks/conformance';
 import { tfjsAdapter } from '@resblocks/tfjs';
 import { exportOnnx } from '@resblocks/onnx';
 import { onnxWebAdapter } from '@resblocks/onnx-web';
+import { onnxNodeAdapter } from '@resblocks/onnx-node';
 import { gpujsAdapter } from '@resblocks/gpujs';
 import * as cli from 'resblocks';
 
@@ -93,7 +96,7 @@ const reference = runReference(graph, weights, x);
 const fixture = (await loadFixtures({ kinds: ['network'] })).find((f) => f.network === 'resnet8_cifar');
 if (!fixture) problems.push('the packed spec has no resnet8_cifar fixture');
 // WebGPU runs where the machine has it (Dawn, or SwiftShader): it checks the dependency versions a user really gets.
-const cases = [[tfjsAdapter, 'wasm', true], [onnxWebAdapter, 'wasm', true], [gpujsAdapter, 'cpu', true], [gpujsAdapter, 'webgpu', false]];
+const cases = [[tfjsAdapter, 'wasm', true], [onnxWebAdapter, 'wasm', true], [onnxNodeAdapter, 'cpu', true], [gpujsAdapter, 'cpu', true], [gpujsAdapter, 'webgpu', false]];
 for (const [adapter, backend, required] of cases) {
   const id = adapter.id + ':' + backend;
   const availability = await adapter.probe(backend);

@@ -17,7 +17,16 @@ import { formatMessage } from 'publint/utils';
 import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx', 'onnx-web', 'gpujs', 'cli'];
+export const PUBLIC_PACKAGES = [
+  'spec',
+  'conformance',
+  'tfjs',
+  'onnx',
+  'onnx-web',
+  'onnx-node',
+  'gpujs',
+  'cli',
+];
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const selected = args.filter((a) => !a.startsWith('--'));

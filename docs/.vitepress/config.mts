@@ -35,6 +35,7 @@ export default defineConfig({
           { text: '@resblocks/tfjs', link: '/api/tfjs' },
           { text: '@resblocks/onnx', link: '/api/onnx' },
           { text: '@resblocks/onnx-web', link: '/api/onnx-web' },
+          { text: '@resblocks/onnx-node', link: '/api/onnx-node' },
           { text: '@resblocks/gpujs', link: '/api/gpujs' },
           { text: 'resblocks (CLI)', link: '/api/cli' },
         ],

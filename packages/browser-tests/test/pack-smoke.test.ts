@@ -12,7 +12,9 @@ describe('pack smoke test', () => {
     });
     const output = `${r.stdout}\n${r.stderr}`;
     expect(r.status, output).toBe(0);
-    expect(output).toMatch(/✓ resnet8_cifar matches the reference: tfjs:wasm .*onnx-web:wasm .*gpujs:cpu/);
+    expect(output).toMatch(
+      /✓ resnet8_cifar matches the reference: tfjs:wasm .*onnx-web:wasm .*onnx-node:cpu .*gpujs:cpu/,
+    );
     expect(output).toContain('✓ npx resblocks backends');
   });
 });

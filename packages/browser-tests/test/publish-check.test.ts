@@ -41,6 +41,7 @@ describe('publish check (publint, are-the-types-wrong, npm publish --dry-run, pa
       '@resblocks/tfjs',
       '@resblocks/onnx',
       '@resblocks/onnx-web',
+      '@resblocks/onnx-node',
       '@resblocks/gpujs',
       'resblocks',
     ]);

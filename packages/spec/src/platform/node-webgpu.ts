@@ -27,6 +27,19 @@ function linuxHasGpuDevice(): boolean {
   }
 }
 
+/**
+ * Points the Vulkan loader at SwiftShader on a Linux machine without a GPU device node, unless the
+ * user chose a driver (VK_ICD_FILENAMES). Native engines that embed Dawn (onnxruntime-node's WebGPU
+ * EP) read it once, when they first create their WebGPU instance, so call this before that. Returns
+ * the ICD file chosen, if any.
+ */
+export function useSwiftShaderWithoutGpu(): string | undefined {
+  process.env.XDG_RUNTIME_DIR ??= tmpdir();
+  if (process.env.VK_ICD_FILENAMES || !existsSync(SWIFTSHADER_ICD) || linuxHasGpuDevice()) return undefined;
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  return SWIFTSHADER_ICD;
+}
+
 interface AdapterLike {
   info: { vendor: string; architecture: string; device: string; description: string };
   isFallbackAdapter?: boolean;
@@ -52,7 +65,7 @@ async function setup(): Promise<NodeWebGPU> {
   const canUseSwiftShader = !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD);
   // A Linux machine without a GPU device node can only offer Mesa's lavapipe, which Dawn rejects
   // with a warning: go straight to SwiftShader there.
-  if (!nav?.gpu && canUseSwiftShader && !linuxHasGpuDevice()) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (!nav?.gpu) useSwiftShaderWithoutGpu();
   let gpu = nav?.gpu ?? mod.create([]);
   let adapter = await gpu.requestAdapter();
   if (!adapter && canUseSwiftShader && !process.env.VK_ICD_FILENAMES) {

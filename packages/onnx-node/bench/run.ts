@@ -1,0 +1,154 @@
+/**
+ * Latency bench of @resblocks/onnx-node (not a test), side by side in one process: per network and
+ * batch, the adapter (compile + run through the adapter contract), onnxruntime-node called directly
+ * on the same exported bytes, and optionally onnxruntime-node on PyTorch's own export of the same
+ * torchvision network. Runs are interleaved (adapter, direct, torch, adapter, ...) so load changes
+ * hit every row alike. Prints JSON (or --json FILE). Flags:
+ *   --models resnet50,resnext50_32x4d   --batches 1,16   --size 224   --iterations 10   --warmup 2
+ *   --backend cpu                       the onnx-node backend (its EP is used for the direct rows too)
+ *   --torch DIR                         DIR/<model>.onnx from bench/export_torchvision.py
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { quantile } from '@resblocks/conformance';
+import { exportOnnx } from '@resblocks/onnx';
+import { initWeights, networkGraph, seededInput, type Tensor } from '@resblocks/spec';
+import * as ort from 'onnxruntime-node';
+import { onnxNodeAdapter } from '../src/index.js';
+import { PROVIDERS } from '../src/providers.js';
+import { sessionOptions } from '../src/runtime.js';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Boolean) : d);
+
+const size = Number(flag('size') ?? 224);
+const iterations = Number(flag('iterations') ?? 10);
+const warmup = Number(flag('warmup') ?? 2);
+const models = list(flag('models'), ['resnet50', 'resnext50_32x4d']);
+const batches = list(flag('batches'), ['1', '16']).map(Number);
+const backend = flag('backend') ?? 'cpu';
+const torchDir = flag('torch');
+
+interface Runner {
+  readonly runtime: string;
+  readonly file: string;
+  readonly createMs: number;
+  run(): Promise<unknown>;
+  release(): Promise<void>;
+}
+
+/** onnxruntime-node on model bytes, with the provider's options and nothing else of ours. */
+async function direct(runtime: string, file: string, bytes: Uint8Array, x: Tensor): Promise<Runner> {
+  const ep = PROVIDERS.find((p) => p.name === backend)!;
+  const t = performance.now();
+  const s = await ort.InferenceSession.create(bytes, backend === 'cpu' ? {} : sessionOptions(ep));
+  const createMs = performance.now() - t;
+  const feeds = { [s.inputNames[0]!]: new ort.Tensor('float32', x.data, [...x.shape]) };
+  return { runtime, file, createMs, run: () => s.run(feeds), release: () => s.release() };
+}
+
+async function main(): Promise<void> {
+  const probe = await onnxNodeAdapter.probe(backend);
+  if (!probe.available) throw new Error(`onnx-node:${backend} is unavailable: ${probe.reason}`);
+  const rows: Record<string, unknown>[] = [];
+  for (const name of models) {
+    const graph = networkGraph(name);
+    const weights = initWeights(graph, 1);
+    const bytes = exportOnnx(graph, weights);
+    const torchFile = torchDir ? join(torchDir, `${name}.onnx`) : undefined;
+    if (torchFile && !existsSync(torchFile))
+      throw new Error(`${torchFile} is missing (bench/export_torchvision.py)`);
+    for (const batch of batches) {
+      const x = seededInput([batch, 3, size, size], 1);
+      let t = performance.now();
+      const model = await onnxNodeAdapter.compile(graph, weights, { backend });
+      const runners: Runner[] = [
+        {
+          runtime: `onnx-node:${backend}`,
+          file: `resblocks export (${name})`,
+          createMs: performance.now() - t,
+          run: () => model.run(x),
+          release: () => model.dispose(),
+        },
+        await direct(`onnxruntime-node:${backend}`, `resblocks export (${name})`, bytes, x),
+      ];
+      if (torchFile) {
+        runners.push(
+          await direct(
+            `onnxruntime-node:${backend}`,
+            `torch.onnx.export (${name})`,
+            readFileSync(torchFile),
+            x,
+          ),
+        );
+      }
+      for (let i = 0; i < warmup; i++) for (const r of runners) await r.run();
+      const samples = runners.map(() => [] as number[]);
+      for (let i = 0; i < iterations; i++) {
+        for (const [k, r] of runners.entries()) {
+          t = performance.now();
+          await r.run();
+          samples[k]!.push(performance.now() - t);
+        }
+      }
+      const medians = samples.map((s) =>
+        quantile(
+          [...s].sort((a, b) => a - b),
+          0.5,
+        ),
+      );
+      for (const [k, r] of runners.entries()) {
+        await r.release();
+        const sorted = [...samples[k]!].sort((a, b) => a - b);
+        const row = {
+          runtime: r.runtime,
+          model: name,
+          file: r.file,
+          batch,
+          size,
+          createMs: Math.round(r.createMs),
+          medianMs: Number(medians[k]!.toFixed(2)),
+          p90Ms: Number(quantile(sorted, 0.9).toFixed(2)),
+          minMs: Number(sorted[0]!.toFixed(2)),
+          imagesPerSec: Number(((batch * 1000) / medians[k]!).toFixed(2)),
+          // The adapter's median over this row's: the targets are 1.1 (same file) and 1.2 (torch export).
+          adapterRatio: Number((medians[0]! / medians[k]!).toFixed(3)),
+          samplesMs: samples[k]!.map((v) => Number(v.toFixed(2))),
+        };
+        rows.push(row);
+        process.stderr.write(
+          `${name} b${batch} ${r.runtime} [${r.file}]: median ${row.medianMs} ms, min ${row.minMs} ms, adapter/this ${row.adapterRatio}\n`,
+        );
+      }
+    }
+  }
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: availableParallelism(),
+      cpu: cpus()[0]?.model,
+      loadavg: loadavg(),
+      node: process.version,
+      onnxruntimeNode: ort.env.versions.node,
+    },
+    iterations,
+    warmup,
+    rows,
+  };
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const out = flag('json');
+  if (out) writeFileSync(out, json);
+  else process.stdout.write(json);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,1 @@
+export { onnxNodeAdapter } from './adapter.js';
