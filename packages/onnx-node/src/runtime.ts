@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { exportOnnx, INPUT_NAME } from '@resblocks/onnx';
-import { describeError, type Graph, isSoftwareRenderer } from '@resblocks/spec';
+import { INPUT_NAME, probeModel } from '@resblocks/onnx';
+import { describeError, isSoftwareRenderer } from '@resblocks/spec';
 import type * as OrtModule from 'onnxruntime-node';
 import { misplaced, profileFolder } from './placement.js';
 import type { ExecutionProvider } from './providers.js';
@@ -82,16 +82,6 @@ function missing(ort: Ort, ep: ExecutionProvider): string | undefined {
   return problems.length ? problems.join('; ') : undefined;
 }
 
-/** The smallest model that runs: one ReLU. */
-const PROBE: Graph = {
-  name: 'probe',
-  input: 'x',
-  inChannels: 1,
-  output: 'relu',
-  nodes: [{ op: 'relu', name: 'relu', inputs: ['x'] }],
-  params: [],
-};
-
 /**
  * Loads onnxruntime-node and proves `ep` works: a one-node model runs on it with profiling on, and
  * the profile must show the node on that provider. Throws an Error saying why not.
@@ -106,11 +96,12 @@ export async function openProvider(ep: ExecutionProvider): Promise<OpenedProvide
     const { useSwiftShaderWithoutGpu } = await import('@resblocks/spec/node-webgpu');
     vulkanIcd = useSwiftShaderWithoutGpu() ?? process.env.VK_ICD_FILENAMES;
   }
+  const probe = probeModel();
   const profile = profileFolder();
   try {
     let session: Session;
     try {
-      session = await ort.InferenceSession.create(exportOnnx(PROBE, new Map()), {
+      session = await ort.InferenceSession.create(probe.bytes, {
         ...sessionOptions(ep),
         enableProfiling: true,
         profileFilePrefix: profile.prefix,
@@ -119,10 +110,10 @@ export async function openProvider(ep: ExecutionProvider): Promise<OpenedProvide
       throw new Error(`onnxruntime-node could not create a ${ep.ortProvider} session: ${firstLine(e)}`);
     }
     try {
-      const x = new ort.Tensor('float32', Float32Array.from([-1, 2]), [1, 1, 1, 2]);
-      const y = (await session.run({ [INPUT_NAME]: x })).output?.data;
-      if (!(y instanceof Float32Array) || y[0] !== 0 || y[1] !== 2) {
-        throw new Error(`the probe model gave ${y ? String([...(y as Float32Array)]) : 'nothing'}, not 0,2`);
+      const x = new ort.Tensor('float32', probe.input, probe.shape);
+      const y = (await session.run({ [INPUT_NAME]: x })).output?.data as Float32Array | undefined;
+      if (String(y && [...y]) !== String(probe.expected)) {
+        throw new Error(`the probe model gave ${y ? [...y] : 'nothing'}, not ${probe.expected}`);
       }
       session.endProfiling();
     } finally {

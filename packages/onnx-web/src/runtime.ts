@@ -1,4 +1,12 @@
-import { ResblocksError } from '@resblocks/spec';
+import {
+  availableCores,
+  describeError,
+  isNode,
+  ResblocksError,
+  requestWebGpuAdapter,
+  SerialQueue,
+  type WebGpuAdapterInfo,
+} from '@resblocks/spec';
 import type * as OrtModule from 'onnxruntime-web';
 import { keepAlive, patchWriteBuffer } from './dawn.js';
 import { nodeTieringWindow } from './tiering.js';
@@ -6,158 +14,170 @@ import { nodeTieringWindow } from './tiering.js';
 export type Ort = typeof OrtModule;
 export type EpName = 'wasm' | 'webgpu';
 
-export interface GpuAdapterInfo {
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly device: string;
-  readonly description: string;
-  /** A CPU implementation of WebGPU (SwiftShader, lavapipe): correct but slow. */
-  readonly software: boolean;
+/** The parts of a GPUDevice the adapter uses. */
+export interface GpuDevice {
+  readonly lost: Promise<{ reason?: string; message?: string }>;
+  readonly queue: { writeBuffer(buffer: unknown, offset: number, data: ArrayBufferView): void };
+  createBuffer(descriptor: { size: number; usage: number }): { destroy(): void };
 }
 
 /** One loaded onnxruntime-web build, set up for one execution provider. */
 export interface Runtime {
   readonly ep: EpName;
   readonly ort: Ort;
-  /** Threads requested for the wasm side (ORT lowers it to 1 where threads are impossible). */
-  readonly requestedThreads: number;
-  readonly gpu?: GpuAdapterInfo;
+  /** Threads asked for on the wasm side, and why they are limited where they are. */
+  readonly threads: { readonly requested: number; readonly note?: string };
+  readonly gpu?: WebGpuAdapterInfo;
   /** WebGPU through dawn.node, with the workarounds of dawn.ts applied. */
   readonly dawn: boolean;
-  /** Why threads are limited here, if they are. */
-  readonly threadsNote?: string;
+  /** A device of the adapter's own, given to sessions because ORT's was lost under a live model. */
+  readonly ownDevice?: GpuDevice;
   /** Runs engine work, keeping the event loop alive where dawn.node needs it. */
   guard<T>(work: () => Promise<T>): Promise<T>;
-  /** Like guard, for session creation: the first one also starts ORT's wasm (see tiering.ts). */
+  /** Session creation: one at a time (ORT's WebGPU EP registers its device per creation). */
   guardCreate<T>(work: () => Promise<T>): Promise<T>;
+  /** The WebGPU device new sessions run on, once one exists. */
+  device(): GpuDevice | undefined;
 }
 
-export const isNode =
-  typeof process !== 'undefined' && typeof process.versions === 'object' && !!process.versions.node;
-
-async function cores(): Promise<number> {
-  if (isNode) {
-    const os = await import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-}
-
-const unavailable = (backend: EpName, cause: unknown, what: string) =>
-  new ResblocksError(
-    'BACKEND_UNAVAILABLE',
-    `onnx-web:${backend} is unavailable: ${what}: ${(cause as Error)?.message ?? String(cause)}`,
-    { backend: `onnx-web:${backend}` },
-    { cause },
-  );
-
-interface GpuLike {
-  requestAdapter(): Promise<{ info: Omit<GpuAdapterInfo, 'software'>; isFallbackAdapter?: boolean } | null>;
-}
-
-async function loadWasm(): Promise<Runtime> {
-  let ort: Ort;
-  try {
-    ort = await import('onnxruntime-web');
-  } catch (e) {
-    throw unavailable('wasm', e, 'cannot load onnxruntime-web');
-  }
-  const threads = await cores();
-  // Read before the first session: ORT initialises its wasm (and thread pool) once.
-  ort.env.wasm.numThreads = threads;
-  const guard = <T>(work: () => Promise<T>) => work();
-  return { ep: 'wasm', ort, requestedThreads: threads, dawn: false, guard, guardCreate: guard };
-}
-
-async function loadWebGpu(): Promise<Runtime> {
-  let gpu: GpuAdapterInfo;
-  let dawn = false;
-  let adapter: unknown;
-  if (isNode) {
+/** Loads the onnxruntime-web build of an execution provider, or throws an Error saying why it cannot. */
+export async function loadRuntime(ep: EpName): Promise<Runtime> {
+  let gpu: Awaited<ReturnType<typeof requestWebGpuAdapter>> | undefined;
+  if (ep === 'webgpu') {
     try {
-      const { ensureNodeWebGPU } = await import('@resblocks/spec/node-webgpu');
-      gpu = await ensureNodeWebGPU();
+      gpu = await requestWebGpuAdapter();
     } catch (e) {
-      throw unavailable('webgpu', e, 'no WebGPU in Node');
+      throw new Error(`no WebGPU adapter: ${describeError(e)}`);
     }
-    dawn = patchWriteBuffer();
   }
-  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
-  if (!nav?.gpu) throw unavailable('webgpu', new Error('navigator.gpu is missing'), 'no WebGPU');
-  try {
-    const a = await nav.gpu.requestAdapter();
-    if (!a) throw new Error('navigator.gpu.requestAdapter() returned null');
-    adapter = a;
-    const { vendor, architecture, device, description } = a.info;
-    const software =
-      /swiftshader|llvmpipe|lavapipe/i.test(`${vendor} ${architecture} ${device} ${description}`) ||
-      !!a.isFallbackAdapter;
-    gpu = { vendor, architecture, device, description, software };
-  } catch (e) {
-    throw unavailable('webgpu', e, 'no WebGPU adapter');
-  }
+  const dawn = !!gpu && isNode() && patchWriteBuffer();
   let ort: Ort;
+  const module = ep === 'wasm' ? 'onnxruntime-web' : 'onnxruntime-web/webgpu';
   try {
-    ort = (await import('onnxruntime-web/webgpu')) as Ort;
+    // Literal specifiers, so bundlers see both builds.
+    ort = (await (ep === 'wasm' ? import('onnxruntime-web') : import('onnxruntime-web/webgpu'))) as Ort;
   } catch (e) {
-    throw unavailable('webgpu', e, 'cannot load onnxruntime-web/webgpu');
+    throw new Error(`cannot load ${module}: ${describeError(e)}`);
   }
   // In Node the WebGPU build cannot start its wasm worker threads (it fetches the worker script,
   // which fails for file URLs), so its wasm side runs single-threaded there; GPU work is unaffected.
-  const threads = isNode ? 1 : await cores();
-  ort.env.wasm.numThreads = threads;
-  // Hand ORT the adapter whose info is reported, so info() describes what really ran.
-  (ort.env.webgpu as { adapter?: unknown }).adapter = adapter;
+  const single = ep === 'webgpu' && isNode();
+  const requested = single ? 1 : await availableCores();
+  // Read before the first session: ORT initialises its wasm (and thread pool) once.
+  ort.env.wasm.numThreads = requested;
   const guard: Runtime['guard'] = dawn ? keepAlive : (work) => work();
-  // ORT compiles and starts its wasm in the first session creation: only that one needs the window.
-  let tiering = isNode ? await nodeTieringWindow() : undefined;
-  const guardCreate: Runtime['guardCreate'] = async (work) => {
-    const window = tiering;
-    if (!window) return guard(work);
-    try {
-      return await guard(() => window(work));
-    } finally {
-      tiering = undefined;
-    }
-  };
-  return {
-    ep: 'webgpu',
+  const rt: Runtime = {
+    ep,
     ort,
-    requestedThreads: threads,
-    gpu,
+    threads: {
+      requested,
+      ...(single
+        ? { note: `${module} cannot start wasm worker threads in Node; its wasm side is single-threaded` }
+        : {}),
+    },
     dawn,
-    ...(isNode
-      ? {
-          threadsNote:
-            'onnxruntime-web/webgpu cannot start wasm worker threads in Node; its wasm side is single-threaded',
-        }
-      : {}),
     guard,
-    guardCreate,
+    guardCreate: guard,
+    device: () => undefined,
+  };
+  if (!gpu) return rt;
+  // Hand ORT the adapter whose info is reported, so info() describes what really ran.
+  (ort.env.webgpu as { adapter?: unknown }).adapter = gpu.adapter;
+  const ownDevice = await replaceLostDevice(ort, gpu.adapter);
+  // ORT compiles and starts its wasm in the first session creation: only that one needs the window.
+  let tiering = isNode() ? await nodeTieringWindow() : undefined;
+  const creating = new SerialQueue();
+  return {
+    ...rt,
+    gpu: gpu.info,
+    ...(ownDevice ? { ownDevice } : {}),
+    guardCreate: (work) =>
+      creating.push(() => {
+        const window = tiering;
+        tiering = undefined;
+        return guard(window ? () => window(work) : work);
+      }),
+    device: () => ownDevice ?? webgpuDevice(ort),
   };
 }
 
-const loaded = new Map<EpName, Promise<Runtime>>();
+/** Models running on each device, and the error of each device lost while some did. */
+const users = new Map<GpuDevice, number>();
+const lostDevices = new WeakMap<GpuDevice, ResblocksError>();
 
-/** Loads (once) the onnxruntime-web build for an execution provider. */
-export function loadRuntime(ep: EpName): Promise<Runtime> {
-  let r = loaded.get(ep);
-  if (!r) {
-    r = ep === 'wasm' ? loadWasm() : loadWebGpu();
-    // A failed load may succeed later (e.g. after installing a dependency): do not cache failures.
-    r.catch(() => loaded.delete(ep));
-    loaded.set(ep, r);
+/**
+ * Counts a model on `device` until the returned function is called. ORT destroys its own device
+ * once no session uses it, so only a loss while a model still runs on the device counts as lost.
+ */
+export function useDevice(device: GpuDevice): () => void {
+  const n = users.get(device) ?? 0;
+  users.set(device, n + 1);
+  if (n === 0) {
+    void device.lost.then((info) => {
+      if (!users.get(device)) return;
+      const why = `${info?.reason ?? 'unknown'}${info?.message ? `: ${info.message}` : ''}`;
+      lostDevices.set(
+        device,
+        new ResblocksError(
+          'DEVICE_LOST',
+          `onnx-web:webgpu lost its GPU device (${why}); compile the model again`,
+          { backend: 'onnx-web:webgpu', reason: info?.reason },
+        ),
+      );
+    });
   }
-  return r;
+  return () => {
+    const left = (users.get(device) ?? 1) - 1;
+    left > 0 ? users.set(device, left) : users.delete(device);
+  };
+}
+
+/** The DEVICE_LOST error of a device lost under a model, if it was. */
+export function deviceLost(device: GpuDevice | undefined): ResblocksError | undefined {
+  return device && lostDevices.get(device);
+}
+
+/** What ORT asks of its own device, at the adapter's maximum. */
+const LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+];
+
+/**
+ * ORT makes a new device once every session on a lost one is released; while a model still holds
+ * one, ORT would put new sessions on the lost device too, so they get a device of ours.
+ */
+async function replaceLostDevice(ort: Ort, adapter: unknown): Promise<GpuDevice | undefined> {
+  const current = webgpuDevice(ort);
+  if (!current || !deviceLost(current) || !users.has(current)) return undefined;
+  const a = adapter as {
+    limits: Record<string, number>;
+    features: Iterable<string>;
+    requestDevice(d: {
+      requiredLimits: Record<string, number>;
+      requiredFeatures: string[];
+    }): Promise<GpuDevice>;
+  };
+  const requiredLimits = Object.fromEntries(
+    LIMITS.filter((k) => k in a.limits).map((k) => [k, a.limits[k]!]),
+  );
+  return a.requestDevice({ requiredLimits, requiredFeatures: [...a.features] });
 }
 
 /**
  * Whether the WebGPU EP really owns a GPU device. ORT sets env.webgpu.device when its WebGPU EP
  * initialises; a session that silently ran on wasm would leave it unset.
  */
-export function webgpuDevice(ort: Ort): unknown {
+export function webgpuDevice(ort: Ort): GpuDevice | undefined {
   const device = (ort.env.webgpu as { device?: unknown }).device;
   const ctor = (globalThis as { GPUDevice?: new () => unknown }).GPUDevice;
   if (!device || (ctor && !(device instanceof ctor))) return undefined;
-  return device;
+  return device as GpuDevice;
 }

@@ -13,7 +13,7 @@ import {
 } from '@resblocks/spec';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { exportOnnx, INPUT_NAME, IR_VERSION, OPSET, VERSION } from '../src/index.js';
+import { exportOnnx, INPUT_NAME, IR_VERSION, OPSET, probeModel, VERSION } from '../src/index.js';
 import { attr, blockModel, decode } from './cases.js';
 
 function expectCode(fn: () => unknown, code: string, mention?: string): void {
@@ -144,6 +144,17 @@ describe('exportOnnx structure', () => {
     expect([...y.dims]).toEqual(ref.shape);
     const c = compareTensors(y.data as Float32Array, ref.data, 'float32', errorModel(g));
     expect(c.pass, describeComparison(c)).toBe(true);
+  });
+});
+
+describe('probeModel', () => {
+  it('runs in onnxruntime-node to its expected output', async () => {
+    const p = probeModel();
+    const s = await ort.InferenceSession.create(p.bytes);
+    const y = (await s.run({ [INPUT_NAME]: new ort.Tensor('float32', p.input, p.shape) })).output!;
+    await s.release();
+    expect([...(y.data as Float32Array)]).toEqual(p.expected);
+    expect([...p.input]).not.toEqual(p.expected);
   });
 });
 
