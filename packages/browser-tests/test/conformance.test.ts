@@ -30,10 +30,20 @@ const WASM_FROM: Record<string, string> = {
   'onnx-web:wasm': WASM_PREFIX.ort,
 };
 
-const OPTIONS: PageSuiteOptions = { networks: ['resnet8_cifar'], maxBlockCases: 6, randomCases: 2 };
+const OPTIONS: PageSuiteOptions = {
+  networks: ['resnet8_cifar'],
+  maxBlockCases: 6,
+  randomCases: 2,
+  sample: { ops: 2, blocks: 3, 'tiny-networks': 1 },
+};
 /** ORT's WebGPU EP compiles its shaders per session: seconds each on SwiftShader, so fewer cases. */
 const SLOW: Partial<Record<string, PageSuiteOptions>> = {
-  'onnx-web:webgpu': { ...OPTIONS, maxBlockCases: 3, randomCases: 1 },
+  'onnx-web:webgpu': {
+    ...OPTIONS,
+    maxBlockCases: 3,
+    randomCases: 1,
+    sample: { ops: 1, blocks: 1, 'tiny-networks': 0 },
+  },
 };
 
 const missing = chromiumMissing();
