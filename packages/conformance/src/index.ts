@@ -18,6 +18,20 @@ export { CASE_GROUPS, DEFAULT_NETWORKS, graphCase, listCases, matchesCase } from
 export { OP_CASES } from './cases/ops.js';
 export { TINY_NETWORK_CASES } from './cases/tiny-networks.js';
 export { CaseFailure, expectClose, expectError, expectMatchesReference, withModel } from './check.js';
+export {
+  type CachedChoice,
+  CHOICE_FORMAT,
+  CHOICE_MAX_AGE_MS,
+  type ChoiceCache,
+  cacheKey,
+  defaultChoiceCache,
+  fileChoiceCache,
+  parseCachedChoice,
+  storageChoiceCache,
+} from './choose/cache.js';
+export { type DeviceFingerprint, deviceFingerprint } from './choose/fingerprint.js';
+export { chooseBackend, VERIFY_CASES } from './choose/measure.js';
+export type * from './choose/types.js';
 export { type RandomConfig, randomBlock, randomConfig, randomNetwork } from './random.js';
 export {
   type ConformanceRun,
