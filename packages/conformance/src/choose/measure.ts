@@ -163,7 +163,7 @@ async function measureAndChoose(
     else if (software(p))
       rows.set(p.id, {
         reason:
-          'software-rendered GPU: correct but far slower than wasm, so not measured (includeSoftware measures it)',
+          'software-rendered GPU: correct but far slower than wasm, so not measured unless asked (includeSoftware, --include-software)',
       });
   }
 
