@@ -129,4 +129,21 @@ describe('runConformance', () => {
     expect(seen).toHaveLength(6);
     expect(seen.every((o) => (o as { foldBatchNorm?: boolean }).foldBatchNorm === false)).toBe(true);
   });
+
+  it('fails the abort cases for a run() that ignores its signal', async () => {
+    const deaf: Adapter = {
+      ...referenceAdapter,
+      async compile(g, w, o) {
+        const m = await referenceAdapter.compile(g, w, o);
+        return { ...m, run: (input) => m.run(input) };
+      },
+    };
+    const r = await runConformance(deaf, 'float64', { only: ['abort/*'] });
+    expect(r.cases.map((c) => [c.id, c.status])).toEqual([
+      ['backend/identity', 'pass'],
+      ['abort/before-run', 'fail'],
+      ['abort/during-run', 'fail'],
+    ]);
+    expect(r.cases[1]!.message).toMatch(/expected a ResblocksError ABORTED, but the call succeeded/);
+  });
 });

@@ -7,7 +7,7 @@ import {
   type Tensor,
   type Weights,
 } from '@resblocks/spec';
-import { expectError, withModel } from '../check.js';
+import { CaseFailure, expectError, withModel } from '../check.js';
 import type { CaseContext, CaseGroup, ConformanceCase } from '../types.js';
 import { probeBlock, withProbe } from './probe-block.js';
 
@@ -73,6 +73,18 @@ export const errorsGroup: CaseGroup = {
       await m.run(good(g));
       await m.dispose();
       await expectError('run after dispose', 'DISPOSED', () => m.run(good(g)));
+      await m.dispose(); // twice is harmless
+    }),
+    errorCase('unknown-backend', async (ctx, g, w) => {
+      const name = 'no-such-backend';
+      await expectError(`compile on backend '${name}'`, 'UNKNOWN_BACKEND', () =>
+        ctx.adapter.compile(g, w, { ...ctx.options.compileOptions, backend: name }),
+      );
+      const a = await ctx.adapter.probe(name);
+      if (a.available || !a.reason)
+        throw new CaseFailure(
+          `probe('${name}') must resolve unavailable with a reason, got ${JSON.stringify(a)}`,
+        );
     }),
     errorCase('weights-missing', (ctx, g, w) =>
       expectError('weights without conv2.weight', 'WEIGHTS_MISSING', () =>

@@ -1,6 +1,7 @@
 import type { Adapter } from '@resblocks/spec';
 import type { FixtureCase } from '@resblocks/spec/fixtures';
 import type { CaseGroup, ConformanceCase, SuiteOptions } from '../types.js';
+import { abortGroup } from './abort.js';
 import { backendGroup, identityCase } from './backend.js';
 import { batchGroup } from './batch.js';
 import { BLOCK_CASES, blocksGroup } from './blocks.js';
@@ -40,6 +41,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   nonFiniteGroup,
   resourcesGroup,
   errorsGroup,
+  abortGroup,
   referenceNetworksGroup,
 ];
 
