@@ -31,7 +31,8 @@ export async function defineConformanceSuite(
   const timeout = options.timeoutMs ?? 300_000;
   const run = await planConformance(adapter, backend, options);
 
-  describe(`conformance ${run.backend}`, () => {
+  const variant = options.compileOptions ? ` ${JSON.stringify(options.compileOptions)}` : '';
+  describe(`conformance ${run.backend}${variant}`, () => {
     afterAll(async () => {
       await run.release();
       if (options.report !== false)
