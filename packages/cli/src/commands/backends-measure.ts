@@ -1,5 +1,5 @@
 import type { MeasuredChoice, MeasureProgress } from '@resblocks/conformance';
-import { minInputSize } from '@resblocks/spec';
+import { type BackendId, minInputSize, parseBackendId } from '@resblocks/spec';
 import { loadAdapters, usable } from '../adapters.js';
 import { intOption, listOption } from '../args.js';
 import { usageError } from '../cli-error.js';
@@ -71,6 +71,13 @@ export async function measureBackends(values: MeasureValues, io: Io): Promise<nu
       'Pass a larger --size',
     );
   const batch = intOption('backends', 'batch', values.batch, 1, 1, 4096);
+  const exclude = listOption(values.exclude) ?? [];
+  const malformed = exclude.find((id) => !parseBackendId(id));
+  if (malformed)
+    throw usageError(
+      `--exclude '${malformed}' is not of the form adapter:backend`,
+      'e.g. --exclude tfjs:cpu,gpujs:cpu',
+    );
   const loaded = await loadAdapters();
   const { chooseBackend } = await loadConformance();
   const progress = progressReporter(io);
@@ -81,7 +88,7 @@ export async function measureBackends(values: MeasureValues, io: Io): Promise<nu
       measure: { model, size, batch },
       fresh: Boolean(values.fresh),
       includeSoftware: Boolean(values['include-software']),
-      exclude: (listOption(values.exclude) ?? []) as `${string}:${string}`[],
+      exclude: exclude as BackendId[],
       onProgress: (p: MeasureProgress) => progress.report(p),
     });
   } finally {

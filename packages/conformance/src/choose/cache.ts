@@ -1,4 +1,4 @@
-import type { BackendApi } from '@resblocks/spec';
+import { type BackendApi, isNode } from '@resblocks/spec';
 import { canonicalJson, type DeviceFingerprint, fingerprintChanges } from './fingerprint.js';
 import type { MeasuredRow, MeasureRequest } from './types.js';
 
@@ -166,14 +166,13 @@ export function storageChoiceCache(storage: StorageLike): ChoiceCache {
 /** The user's cache: $XDG_CACHE_HOME/resblocks or ~/.cache/resblocks in Node, localStorage in a browser. */
 export async function defaultChoiceCache(): Promise<ChoiceCache | undefined> {
   const g = globalThis as {
-    process?: { versions?: { node?: string }; env?: Record<string, string | undefined> };
-    window?: unknown;
+    process?: { env?: Record<string, string | undefined> };
     localStorage?: StorageLike;
   };
-  if (typeof g.process?.versions?.node === 'string' && g.window === undefined) {
+  if (isNode()) {
     const { homedir } = await import('node:os');
     const { join } = await import('node:path');
-    const base = g.process.env?.XDG_CACHE_HOME || join(homedir(), '.cache');
+    const base = g.process?.env?.XDG_CACHE_HOME || join(homedir(), '.cache');
     return fileChoiceCache(join(base, 'resblocks'));
   }
   try {

@@ -1,4 +1,4 @@
-import type { ProbedBackend } from '@resblocks/spec';
+import { availableCores, type Environment, isNode, type ProbedBackend } from '@resblocks/spec';
 
 /**
  * What a measured decision depends on: the CPU and its threads, the runtime, and every backend's
@@ -6,7 +6,7 @@ import type { ProbedBackend } from '@resblocks/spec';
  * makes a cached decision stale.
  */
 export interface DeviceFingerprint {
-  readonly environment: 'node' | 'browser';
+  readonly environment: Environment;
   /** CPU model (Node) or the user agent (browsers do not name the CPU). */
   readonly cpu: string;
   readonly threads: number;
@@ -42,31 +42,28 @@ export function canonicalJson(value: unknown): string {
 }
 
 export async function deviceFingerprint(probed: readonly ProbedBackend[]): Promise<DeviceFingerprint> {
-  const g = globalThis as {
-    process?: { versions?: { node?: string }; version?: string };
-    window?: unknown;
-    navigator?: { userAgent?: string; hardwareConcurrency?: number };
-  };
+  const g = globalThis as { process?: { version?: string }; navigator?: { userAgent?: string } };
   const backends = probed.map((p) => ({
     id: p.id,
     available: p.availability.available,
     device: p.availability.device ?? null,
     info: plain(p.availability.info ?? {}) ?? {},
   }));
-  if (typeof g.process?.versions?.node === 'string' && g.window === undefined) {
+  const threads = await availableCores();
+  if (isNode()) {
     const os = await import('node:os');
     return {
       environment: 'node',
       cpu: (os.cpus()[0]?.model ?? 'unknown CPU').replace(/\s+/g, ' ').trim(),
-      threads: os.availableParallelism?.() ?? os.cpus().length,
-      runtime: `${os.platform()} ${os.arch()} Node ${g.process.version}`,
+      threads,
+      runtime: `${os.platform()} ${os.arch()} Node ${g.process?.version}`,
       backends,
     };
   }
   return {
     environment: 'browser',
     cpu: g.navigator?.userAgent ?? 'unknown browser',
-    threads: g.navigator?.hardwareConcurrency ?? 1,
+    threads,
     runtime: '',
     backends,
   };
