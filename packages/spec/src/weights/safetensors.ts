@@ -10,7 +10,8 @@ import type { Tensor } from '../tensor.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
+/** Bytes per element of each dtype. */
+export const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
   F64: 8,
   F32: 4,
   F16: 2,
@@ -230,17 +231,21 @@ export function serializeSafetensors(
   return out;
 }
 
-/** Reads float weights from safetensors bytes (converted to float32). Validate them with validateWeights. */
-export function readWeights(file: Uint8Array): Map<string, Tensor> {
-  const { tensors } = parseSafetensors(file);
+/** Float weights from tensor entries (converted to float32). Validate them with validateWeights. */
+export function entriesToWeights(entries: ReadonlyMap<string, SafetensorsEntry>): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
-  for (const [name, e] of tensors) {
+  for (const [name, e] of entries) {
     // torchvision's BN counter is int64; keep its shape so validation can recognise and drop it.
     if (name.endsWith('.num_batches_tracked'))
       out.set(name, { shape: [...e.shape], data: new Float32Array(0) });
     else out.set(name, entryToFloat32(name, e));
   }
   return out;
+}
+
+/** Reads float weights from safetensors bytes (converted to float32). Validate them with validateWeights. */
+export function readWeights(file: Uint8Array): Map<string, Tensor> {
+  return entriesToWeights(parseSafetensors(file).tensors);
 }
 
 export function writeWeights(
