@@ -5,11 +5,13 @@ import {
   detectWeightsFormat,
   networkGraph,
   parseCheckpoint,
+  parseSafetensors,
   readCheckpoint,
   readWeights,
   readWeightsFile,
   runReference,
   seededInput,
+  serializeEntries,
   validateWeights,
 } from '../src/index.js';
 import { checkpointManifest, fixtureBytes, sha256 } from './checkpoint-files.js';
@@ -82,6 +84,20 @@ describe('PyTorch checkpoint fixtures', () => {
     }
   });
 
+  it('entries keep their dtype through serializeEntries (what `resblocks convert` writes)', () => {
+    for (const name of ['tiny-bfloat16.pth', 'tiny-float16.pth', 'tiny-legacy.pth']) {
+      const { tensors } = parseCheckpoint(fixtureBytes(name));
+      const back = parseSafetensors(serializeEntries(tensors, { source: name })).tensors;
+      expect([...back.keys()]).toEqual([...tensors.keys()]);
+      for (const [k, e] of tensors) {
+        const b = back.get(k)!;
+        expect([b.dtype, b.shape], k).toEqual([e.dtype, e.shape]);
+        expect(Buffer.from(b.bytes).equals(Buffer.from(e.bytes)), k).toBe(true);
+      }
+      expect(tensors.get('bn1.num_batches_tracked')!.dtype).toBe('I64');
+    }
+  });
+
   it('readCheckpoint refuses a safetensors file, readWeightsFile reads both', () => {
     const st = fixtureBytes('tiny-float32-twin.safetensors');
     expect(detectWeightsFormat(st)).toBe('safetensors');
@@ -97,7 +113,7 @@ describe('PyTorch checkpoint fixtures', () => {
       [new Uint8Array(0), 'empty'],
       [npy, '.npy array'],
       [tar, 'tar archive'],
-      [Uint8Array.from([0x80, 0x02, 0x7d, 0x2e]), 'pickle without the PyTorch header'],
+      [Uint8Array.from([0x80, 0x02, 0x7d, 0x71, 0, 0x4e, 0x4e, 0x73, 0x2e]), 'pickle without the PyTorch header'],
       [new TextEncoder().encode('hello, this is text'), 'match none'],
       [Uint8Array.from([1, 2, 3]), '3 bytes'],
     ];

@@ -204,12 +204,28 @@ export function serializeSafetensors(
   tensors: ReadonlyMap<string, WritableTensor>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  const entries = new Map<string, SafetensorsEntry>();
+  for (const [name, t] of tensors) {
+    entries.set(name, {
+      dtype: dtypeOf(t.data),
+      shape: t.shape,
+      bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+    });
+  }
+  return serializeEntries(entries, metadata);
+}
+
+/** Serialises entries of any dtype (their little-endian bytes, in the map's order) with an 8-byte aligned header. */
+export function serializeEntries(
+  entries: ReadonlyMap<string, SafetensorsEntry>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
-  for (const [name, t] of tensors) {
-    const bytes = t.data.byteLength;
-    header[name] = { dtype: dtypeOf(t.data), shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+  for (const [name, e] of entries) {
+    const bytes = e.bytes.byteLength;
+    header[name] = { dtype: e.dtype, shape: [...e.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -224,9 +240,9 @@ export function serializeSafetensors(
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.byteLength;
-  for (const t of tensors.values()) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += t.data.byteLength;
+  for (const e of entries.values()) {
+    out.set(e.bytes, at);
+    at += e.bytes.byteLength;
   }
   return out;
 }

@@ -29,13 +29,12 @@ export function detectWeightsFormat(file: Uint8Array): WeightsFormat {
   if (file.length >= 9 && file[8] === 0x7b) return 'safetensors';
   let what = 'its first bytes match none of them';
   if (file.length === 0) what = 'the file is empty';
+  else if (file.length < 9) what = `it is only ${file.length} bytes long`;
   else if (startsWith(file, 'ustar', 257))
-    what =
-      'it is a tar archive, the format of PyTorch before 0.4: load and re-save it with a current PyTorch';
-  else if (file[0] === 0x80)
+    what = 'it is a tar archive, the format of PyTorch before 0.4: load and re-save it with a current PyTorch';
+  else if (file[0] === 0x80 && file[1]! >= 2 && file[1]! <= 5)
     what = 'it is a Python pickle without the PyTorch header, not a torch.save checkpoint';
   else if (startsWith(file, '\x93NUMPY')) what = 'it is a .npy array';
-  else if (file.length < 9) what = `it is only ${file.length} bytes long`;
   throw new ResblocksError(
     'WEIGHTS_FORMAT',
     `not a weights file: weights are read from safetensors or PyTorch checkpoints (torch.save), and ${what}`,

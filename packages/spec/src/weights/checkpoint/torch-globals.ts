@@ -129,7 +129,7 @@ export function resolveTorchGlobal(module: string, name: string): PyGlobal {
   if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new PyGlobal(module, name);
   throw new ResblocksError(
     'CHECKPOINT_GLOBAL',
-    `checkpoint refers to the Python global '${qualname}', which a state_dict of tensors never needs; it was refused and nothing in the file was run. Save only the weights: torch.save(model.state_dict(), path)`,
+    `checkpoint refers to the Python global '${qualname}', which a state_dict of tensors never needs; it was refused and nothing in the file was run`,
     { global: qualname },
   );
 }
