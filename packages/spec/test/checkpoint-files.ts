@@ -140,3 +140,21 @@ export function torchZip(
 export function f32Bytes(values: number[]): Uint8Array {
   return new Uint8Array(Float32Array.from(values).buffer);
 }
+
+/**
+ * Float32 tensors in torch.save's zip format, one storage each: stand-in .pth files of any model
+ * for the command-line tests (the reader itself is checked against files PyTorch wrote).
+ */
+export function torchSave(
+  tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
+): Uint8Array {
+  const entries: [string, number[][]][] = [];
+  const storages: Record<string, Uint8Array> = {};
+  for (const [name, t] of tensors) {
+    const key = String(entries.length);
+    const stride = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    entries.push([name, tensorOps(key, t.data.length, [...t.shape], stride)]);
+    storages[key] = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  }
+  return torchZip(stateDictPickle(entries), storages);
+}

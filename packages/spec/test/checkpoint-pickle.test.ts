@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { parseCheckpoint, readCheckpoint } from '../src/index.js';
-import { f32Bytes, op, pickle, stateDictPickle, tensorOps, torchZip } from './checkpoint-files.js';
+import { initWeights, networkGraph, parseCheckpoint, readCheckpoint } from '../src/index.js';
+import { f32Bytes, op, pickle, stateDictPickle, tensorOps, torchSave, torchZip } from './checkpoint-files.js';
 import { expectError } from './expect-error.js';
 
 /** One float32 tensor named 'w' over storage '0'. */
@@ -15,6 +15,13 @@ function oneTensor(numel: number, size: number[], stride: number[], offset = 0, 
 const zipOf = (...parts: number[][]) => torchZip(pickle(...parts));
 
 describe('checkpoint reader on hand-made archives', () => {
+  it('reads the stand-in writer the command-line tests use', () => {
+    const w = initWeights(networkGraph('resnet8_cifar'), 2);
+    const back = readCheckpoint(torchSave(w));
+    expect([...back.keys()]).toEqual([...w.keys()]);
+    for (const [k, t] of w) expect([...back.get(k)!.data], k).toEqual([...t.data]);
+  });
+
   it('reads views: offsets, strides, a transposed matrix', () => {
     const w = readCheckpoint(oneTensor(6, [3, 2], [1, 3]));
     expect(w.get('w')!.shape).toEqual([3, 2]);

@@ -113,7 +113,10 @@ describe('PyTorch checkpoint fixtures', () => {
       [new Uint8Array(0), 'empty'],
       [npy, '.npy array'],
       [tar, 'tar archive'],
-      [Uint8Array.from([0x80, 0x02, 0x7d, 0x71, 0, 0x4e, 0x4e, 0x73, 0x2e]), 'pickle without the PyTorch header'],
+      [
+        Uint8Array.from([0x80, 0x02, 0x7d, 0x71, 0, 0x4e, 0x4e, 0x73, 0x2e]),
+        'pickle without the PyTorch header',
+      ],
       [new TextEncoder().encode('hello, this is text'), 'match none'],
       [Uint8Array.from([1, 2, 3]), '3 bytes'],
     ];
