@@ -31,7 +31,8 @@ export function detectWeightsFormat(file: Uint8Array): WeightsFormat {
   if (file.length === 0) what = 'the file is empty';
   else if (file.length < 9) what = `it is only ${file.length} bytes long`;
   else if (startsWith(file, 'ustar', 257))
-    what = 'it is a tar archive, the format of PyTorch before 0.4: load and re-save it with a current PyTorch';
+    what =
+      'it is a tar archive, the format of PyTorch before 0.4: load and re-save it with a current PyTorch';
   else if (file[0] === 0x80 && file[1]! >= 2 && file[1]! <= 5)
     what = 'it is a Python pickle without the PyTorch header, not a torch.save checkpoint';
   else if (startsWith(file, '\x93NUMPY')) what = 'it is a .npy array';
