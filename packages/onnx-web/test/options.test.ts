@@ -1,3 +1,4 @@
+import { graphCase, materials } from '@resblocks/conformance';
 import {
   compareTensors,
   describeComparison,
@@ -8,12 +9,11 @@ import {
 } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type OnnxWebCompileOptions, onnxWebAdapter } from '../src/index.js';
-import { BLOCK_CASES, blockModel } from './cases.js';
 
 const adapter = onnxWebAdapter;
 
 async function rejects(options: OnnxWebCompileOptions, mention: string, code = 'INVALID_CONTRACT') {
-  const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+  const { graph, weights } = materials(graphCase('blocks/basic-identity-7x9-batch3'));
   const e = await adapter.compile(graph, weights, options).catch((x) => x);
   expect(isResblocksError(e), String(e)).toBe(true);
   expect((e as { code: string }).code).toBe(code);
@@ -42,12 +42,15 @@ describe('onnx-web compile options', () => {
       'graphCapture apply only to onnx-web:webgpu',
     );
     await rejects({ backend: 'webgpu', graphCapture: true }, 'graphCapture needs inputShape');
-    await rejects({ backend: 'wasm', inputShape: [1, 3, 8, 8] }, "has 3 channels; 'basic' takes 8");
+    await rejects(
+      { backend: 'wasm', inputShape: [1, 3, 8, 8] },
+      "has 3 channels; 'basic-identity-7x9-batch3' takes 8",
+    );
   });
 
   it('defaults are the measured ones and info() shows what a session used', async () => {
     expect(DEFAULT_SETTINGS).toEqual({ layout: 'NHWC', graphOptimization: 'all', graphCapture: false });
-    const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+    const { graph, weights } = materials(graphCase('blocks/basic-identity-7x9-batch3'));
     const m = await adapter.compile(graph, weights, { backend: 'wasm' });
     expect(m.info().session).toEqual({ graphOptimization: 'all', inputShape: undefined });
     await m.dispose();
@@ -55,10 +58,10 @@ describe('onnx-web compile options', () => {
 
   it.each([
     ['graph optimization disabled', { graphOptimization: 'disabled' }],
-    ['basic, fixed shape', { graphOptimization: 'basic', inputShape: [2, 16, 8, 8] }],
+    ['basic, fixed shape', { graphOptimization: 'basic', inputShape: [2, 16, 7, 9] }],
   ] as const)('wasm with %s matches the reference; a fixed shape rejects other shapes', async (_, extra) => {
-    const c = BLOCK_CASES.find((b) => b.id === 'bottleneck')!;
-    const { graph, weights } = blockModel(c);
+    const c = graphCase('blocks/bottleneck-v1.5-stride2-7x9-batch2');
+    const { graph, weights } = materials(c);
     const x = seededInput(c.shape, 3);
     const m = await adapter.compile(graph, weights, { backend: 'wasm', ...extra } as OnnxWebCompileOptions);
     try {
@@ -71,10 +74,10 @@ describe('onnx-web compile options', () => {
       expect(cmp.pass, describeComparison(cmp)).toBe(true);
       expect(m.info().session).toMatchObject(extra);
       if ('inputShape' in extra) {
-        await expect(m.run(seededInput([1, 16, 8, 8], 1))).rejects.toMatchObject({
+        await expect(m.run(seededInput([1, 16, 7, 9], 1))).rejects.toMatchObject({
           code: 'INPUT_SHAPE',
           message: expect.stringContaining(
-            'compiled for input [2, 16, 8, 8] (inputShape), got [1, 16, 8, 8]',
+            'compiled for input [2, 16, 7, 9] (inputShape), got [1, 16, 7, 9]',
           ),
         });
       }

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { graphCase, materials } from '@resblocks/conformance';
 import { exportOnnx } from '@resblocks/onnx';
 import { compareTensors, describeComparison, errorModel, runReference, seededInput } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { createWebGpuSessionForcingCpu } from '../src/adapter.js';
 import { keepAliveActive } from '../src/dawn.js';
 import { type OnnxWebCompileOptions, onnxWebAdapter } from '../src/index.js';
-import { BLOCK_CASES, blockModel } from './cases.js';
 
 const adapter = onnxWebAdapter;
 const availability = await adapter.probe('webgpu');
@@ -26,8 +26,8 @@ describe('onnx-web:webgpu', () => {
     async () => {
       // One avgdown block (conv, folded BN, relu, add, ceil-mode avg pool): SwiftShader compiles
       // every shader on the CPU, so each extra case costs seconds.
-      for (const c of [BLOCK_CASES[4]!]) {
-        const { graph, weights } = blockModel(c);
+      for (const c of [graphCase('blocks/avgdown-stride2-ceil-7x9')]) {
+        const { graph, weights } = materials(c);
         const x = seededInput(c.shape, 2);
         const m = await adapter.compile(graph, weights, { backend: 'webgpu' });
         const y = await m.run(x);
@@ -52,8 +52,8 @@ describe('onnx-web:webgpu', () => {
   it.skipIf(!availability.available)(
     'NCHW layout and graph capture (fixed shape, GPU-resident input and output) match the reference',
     async () => {
-      const c = BLOCK_CASES[0]!;
-      const { graph, weights } = blockModel(c);
+      const c = graphCase('blocks/basic-identity-7x9-batch3');
+      const { graph, weights } = materials(c);
       const x = seededInput(c.shape, 4);
       const ref = runReference(graph, weights, x);
       for (const extra of [
@@ -86,8 +86,8 @@ describe('onnx-web:webgpu', () => {
   it.skipIf(!availability.available)(
     'a lost GPU device rejects runs with DEVICE_LOST; compiling again gets a working device',
     async () => {
-      const c = BLOCK_CASES[0]!;
-      const { graph, weights } = blockModel(c);
+      const c = graphCase('blocks/basic-identity-7x9-batch3');
+      const { graph, weights } = materials(c);
       const x = seededInput(c.shape, 6);
       const m = await adapter.compile(graph, weights, { backend: 'webgpu' });
       const before = await m.run(x);
@@ -115,7 +115,7 @@ describe('onnx-web:webgpu', () => {
   it.skipIf(!availability.available)(
     'a node forced off the WebGPU EP fails session creation (no silent CPU)',
     async () => {
-      const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+      const { graph, weights } = materials(graphCase('blocks/basic-identity-7x9-batch3'));
       const bytes = exportOnnx(graph, weights);
       await expect(createWebGpuSessionForcingCpu(bytes, ['relu1'])).rejects.toThrow(
         /fallback to CPU EP has been explicitly disabled/,
