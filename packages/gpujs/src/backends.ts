@@ -1,6 +1,6 @@
 import type { Availability, BackendDescriptor } from '@resblocks/spec';
 import { ResblocksError } from '@resblocks/spec';
-import { loadGpuJs } from './lib.js';
+import { loadGpuJs } from './gpujs-api.js';
 
 /** gpu.js modes this adapter exposes, each named after the gpu.js mode it runs. */
 export type GpujsMode = 'webgpu' | 'webgl2' | 'webasm' | 'cpu';

@@ -1,4 +1,4 @@
-import type { KernelInstance, KernelShortcut } from './lib.js';
+import type { GpuDeviceLike, KernelInstance, KernelShortcut } from './gpujs-api.js';
 
 /** Live objects this adapter created, per backend. */
 interface Live {
@@ -48,4 +48,36 @@ export function snapshot(backend: string): Record<string, number> {
   const out: Record<string, number> = { models: e.models, gpus: e.gpus, kernels: e.kernels.size };
   if (backend === 'webgpu') out.buffers = buffers;
   return out;
+}
+
+/** Submits and buffer writes seen on one WebGPU queue since it was first counted. */
+export interface QueueCounts {
+  submits: number;
+  writes: number;
+}
+
+const queues = new WeakMap<object, QueueCounts>();
+
+/**
+ * Counts what really reaches the device's queue (gpu.js submits once per kernel call and writes
+ * each call's parameters): the queue's own `submit` and `writeBuffer` are wrapped once.
+ */
+export function queueCounts(device: GpuDeviceLike): QueueCounts {
+  const queue = device.queue as Record<'submit' | 'writeBuffer', (...a: unknown[]) => unknown>;
+  let c = queues.get(queue);
+  if (!c) {
+    const counts: QueueCounts = { submits: 0, writes: 0 };
+    const { submit, writeBuffer } = queue;
+    queue.submit = function (this: unknown, ...a: unknown[]) {
+      counts.submits++;
+      return submit.apply(this, a);
+    };
+    queue.writeBuffer = function (this: unknown, ...a: unknown[]) {
+      counts.writes++;
+      return writeBuffer.apply(this, a);
+    };
+    queues.set(queue, counts);
+    c = counts;
+  }
+  return c;
 }

@@ -14,10 +14,12 @@ import {
 } from '@resblocks/spec';
 import { descriptor, type GpujsMode, isNode, probeBackend, webgpuAdapterInfo } from './backends.js';
 import { counters } from './counters.js';
-import { Executable, type Runner } from './executable.js';
-import { type GpuInstance, type GpuJs, loadGpuJs } from './lib.js';
+import { type Engine, Executor, type RunCounts } from './executor.js';
+import { type GpuInstance, type GpuJs, loadGpuJs } from './gpujs-api.js';
+import { blockedKernels } from './kernels-blocked.js';
+import { nchwKernels } from './kernels-nchw.js';
 import { buildPlan, type Plan } from './plan.js';
-import { WasmExecutable } from './wasm-executable.js';
+import { asReturned, flatArrays, gpuBuffers } from './value-passing.js';
 
 /** Input shapes whose kernels stay built; the oldest is destroyed when a new shape arrives. */
 const SHAPE_CACHE = 3;
@@ -89,12 +91,21 @@ export async function compileModel(
   counters.gpuCreated(mode);
   counters.modelCreated(mode);
 
-  const cache = new Map<string, Runner>();
+  // webasm and webgpu run the channel-blocked kernels their code generators compile well; the GL
+  // and plain-JS modes keep the NCHW ones.
+  const engine: Engine =
+    mode === 'webasm'
+      ? { lib, gpu, mode, id, family: blockedKernels, passing: flatArrays }
+      : mode === 'webgpu'
+        ? { lib, gpu, mode, id, family: blockedKernels, passing: gpuBuffers(lib) }
+        : { lib, gpu, mode, id, family: nchwKernels, passing: asReturned };
+  const cache = new Map<string, Executor>();
   let tail: Promise<unknown> = Promise.resolve();
   let disposed = false;
   let runs = 0;
+  let lastRun: RunCounts | undefined;
 
-  const executableFor = (shape: readonly number[]): Runner => {
+  const executableFor = (shape: readonly number[]): Executor => {
     const key = shape.join('x');
     let exe = cache.get(key);
     if (exe) {
@@ -104,14 +115,10 @@ export async function compileModel(
       return exe;
     }
     const shapes = inferShapes(folded.graph, shape);
-    // webasm gets kernels shaped for gpu.js's wasm code generator (wasm-sources.ts).
-    exe =
-      mode === 'webasm'
-        ? new WasmExecutable(gpu, mode, id, plan, folded.graph, shapes)
-        : new Executable(lib, gpu, mode, id, plan, folded.graph, shapes);
+    exe = new Executor(engine, plan, folded.graph, shapes);
     cache.set(key, exe);
     while (cache.size > SHAPE_CACHE) {
-      const [oldKey, old] = cache.entries().next().value as [string, Runner];
+      const [oldKey, old] = cache.entries().next().value as [string, Executor];
       cache.delete(oldKey);
       old.destroy();
     }
@@ -128,7 +135,9 @@ export async function compileModel(
       // One run at a time: each kernel owns a single output buffer.
       const job = tail.then(async () => {
         if (disposed) throw disposedError(id);
-        const data = await executableFor(input.shape).run(input.data);
+        const exe = executableFor(input.shape);
+        const data = await exe.run(input.data);
+        lastRun = exe.lastRun;
         runs++;
         return { shape: [...outShape], data } satisfies Tensor;
       });
@@ -154,7 +163,9 @@ export async function compileModel(
         mode: gpu.Kernel?.mode ?? gpu.mode,
         ...(adapter ? { adapter } : {}),
         foldBatchNorm: fold,
+        kernels: engine.family.name,
         kernelsPerRun: [...cache.values()].at(-1)?.kernelCount ?? plan.ops.length + 1,
+        ...(lastRun ? { lastRun } : {}),
         fusedNodes: plan.fusedNodes,
         builtShapes: [...cache.keys()],
         runs,
