@@ -239,7 +239,10 @@ const at = (x: Layout, j: number, iy: string, ix: string) =>
     ? `x[(z * ${x.h * x.w} + ${iy} * ${x.w} + ${ix}) * 4 + ${j}]`
     : `x[z * ${x.h * x.w} + ${iy} * ${x.w} + ${ix}]`;
 
-/** PyTorch max pooling: padding never wins (each window is seeded with an in-bounds element). */
+/**
+ * PyTorch max pooling: padding never wins (each window is seeded with an in-bounds element) and
+ * a NaN anywhere in the window wins (`e != e`), as in ATen.
+ */
 function maxPoolSource(node: MaxPoolNode, x: Layout, y: Layout): KernelSource {
   const [kh, kw] = node.kernel;
   const [sh, sw] = node.stride;
@@ -256,7 +259,7 @@ function maxPoolSource(node: MaxPoolNode, x: Layout, y: Layout): KernelSource {
     `      if (ix >= 0 && ix < ${x.w}) {`,
   );
   for (let j = 0; j < lanes(x); j++)
-    b.push(`        e = ${at(x, j, 'iy', 'ix')};`, `        if (e > ${acc(j)}) { ${acc(j)} = e; }`);
+    b.push(`        e = ${at(x, j, 'iy', 'ix')};`, `        if (e > ${acc(j)} || e != e) { ${acc(j)} = e; }`);
   b.push('      }', '    }', '  }', '}');
   return { source: b.finish(['x'], rets(y)), constants: {} };
 }

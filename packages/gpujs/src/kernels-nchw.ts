@@ -143,7 +143,10 @@ function convSource(
   return { source: finish(params, body), constants };
 }
 
-/** PyTorch max pooling: padding never wins (the window is seeded with its first in-bounds element). */
+/**
+ * PyTorch max pooling: padding never wins (the window is seeded with its first in-bounds element)
+ * and a NaN anywhere in the window wins (`e != e`), as in ATen.
+ */
 function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
   const [kh, kw] = node.kernel;
   const [sh, sw] = node.stride;
@@ -165,7 +168,7 @@ function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
     '      const ix = x0 + kx;',
     `      if (ix >= 0 && ix < ${x.w}) {`,
     '        const e = x[z][iy][ix];',
-    '        if (e > m) { m = e; }',
+    '        if (e > m || e != e) { m = e; }',
     '      }',
     '    }',
     '  }',
