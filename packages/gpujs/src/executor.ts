@@ -1,22 +1,11 @@
-import { type Graph, isResblocksError, type Shape } from '@resblocks/spec';
+import { abortedError, type BackendId, type Graph, isResblocksError, type Shape } from '@resblocks/spec';
 import { counters, queueCounts } from './counters.js';
+import type { Engine } from './engine.js';
 import { backendFailed, deviceLost } from './failures.js';
-import type { GpuInstance, GpuJs, KernelShortcut, WebGPUContext } from './gpujs-api.js';
-import type { KernelFamily, KernelSource } from './kernel-family.js';
+import type { KernelShortcut } from './gpujs-api.js';
+import type { KernelSource } from './kernel-family.js';
 import { type Layout, rank1, rank3, sameLayout } from './layout.js';
 import type { Op, Plan } from './plan.js';
-import type { ValuePassing } from './value-passing.js';
-
-/** What an executor needs from the compiled model: the gpu.js instance and how its mode runs. */
-export interface Engine {
-  readonly lib: GpuJs;
-  readonly gpu: GpuInstance;
-  /** Backend name (counters) and id (errors). */
-  readonly mode: string;
-  readonly id: string;
-  readonly family: KernelFamily;
-  readonly passing: ValuePassing;
-}
 
 /** What one run did: kernel dispatches, and on webgpu the queue submits and buffer writes. */
 export interface RunCounts {
@@ -48,14 +37,14 @@ export class Executor {
   private readonly output: string;
   /** Flatten is free: its value is its input's, read under the new shape. */
   private readonly resolve: (v: string) => string;
-  private context: WebGPUContext | undefined;
   lastRun: RunCounts | undefined;
 
   constructor(
     private readonly engine: Engine,
+    private readonly id: BackendId,
     plan: Plan,
     graph: Graph,
-    private readonly shapes: Map<string, Shape>,
+    private readonly shapes: ReadonlyMap<string, Shape>,
   ) {
     this.resolve = (v) => plan.aliases.get(v) ?? v;
     const x = this.activation(graph.input);
@@ -76,7 +65,7 @@ export class Executor {
 
   private layoutOf(value: string): Layout {
     const l = this.layouts.get(this.resolve(value));
-    if (!l) throw backendFailed(this.engine.id, `value '${value}' is used before it is computed`, { value });
+    if (!l) throw backendFailed(this.id, `value '${value}' is used before it is computed`, { value });
     return l;
   }
 
@@ -127,7 +116,7 @@ export class Executor {
     for (const s of steps) {
       if (s.kind !== 'add') continue;
       if (!sameLayout(this.layoutOf(s.other), y)) {
-        throw backendFailed(this.engine.id, `gpujs cannot add values of different layouts ('${s.other}')`, {
+        throw backendFailed(this.id, `gpujs cannot add values of different layouts ('${s.other}')`, {
           value: s.other,
         });
       }
@@ -154,13 +143,14 @@ export class Executor {
 
   /** Calls one kernel and checks, on its first call, that gpu.js really ran the requested mode. */
   private async call(l: Launch, args: unknown[]): Promise<unknown> {
-    const { gpu, id, mode } = this.engine;
+    const { gpu, mode, context } = this.engine;
+    const { id } = this;
     let r: unknown;
     try {
       r = l.kernel(...args);
       if (r instanceof Promise) r = await r;
     } catch (e) {
-      if (this.context?.isLost) throw deviceLost(id, e);
+      if (context?.isLost) throw deviceLost(id, e);
       throw backendFailed(
         id,
         `gpu.js failed to run kernel '${l.label}': ${(e as Error).message}`,
@@ -190,17 +180,18 @@ export class Executor {
   }
 
   async run(data: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
-    const { lib, family, passing, id } = this.engine;
-    if (this.context?.isLost) throw deviceLost(id);
+    const { lib, family, passing, context } = this.engine;
+    const { id } = this;
+    if (context?.isLost) throw deviceLost(id);
     const input = this.layoutOf(this.launches[0]!.out);
     const values = new Map<string, unknown>([
       [INPUT, family.blocked ? data : lib.input(data, family.dims(input))],
     ]);
-    const queue = this.context ? queueCounts(this.context.device) : undefined;
+    const queue = context ? queueCounts(context.device) : undefined;
     const before = queue ? { ...queue } : undefined;
     try {
       for (const l of this.launches) {
-        signal?.throwIfAborted();
+        if (signal?.aborted) throw abortedError(id, signal);
         const r = await this.call(
           l,
           l.args.map((a) => values.get(this.resolve(a))),
@@ -216,11 +207,10 @@ export class Executor {
       };
       return out;
     } catch (e) {
-      if (this.context?.isLost) throw deviceLost(id, e);
-      if (isResblocksError(e) || signal?.aborted) throw e;
+      if (context?.isLost) throw deviceLost(id, e);
+      if (isResblocksError(e)) throw e;
       throw backendFailed(id, `reading the result back failed: ${(e as Error).message}`, {}, e);
     } finally {
-      this.context ??= passing.context?.(values.values());
       passing.release(values.values());
     }
   }

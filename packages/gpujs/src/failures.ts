@@ -8,17 +8,17 @@ export function backendFailed(
   cause?: unknown,
 ): ResblocksError {
   return new ResblocksError(
-    'BACKEND_UNAVAILABLE',
+    'BACKEND_FAILED',
     `${id}: ${why}`,
     { backend: id, ...details },
     cause === undefined ? undefined : { cause },
   );
 }
 
-/** The WebGPU device gpu.js shares was lost: compiling again gets a fresh one. */
+/** The WebGPU device gpu.js shares was lost: compiling again opens a fresh one. */
 export function deviceLost(id: string, cause?: unknown): ResblocksError {
   return new ResblocksError(
-    'BACKEND_UNAVAILABLE',
+    'DEVICE_LOST',
     `${id}: the WebGPU device was lost; compile the model again to run on a fresh device`,
     { backend: id },
     cause === undefined ? undefined : { cause },

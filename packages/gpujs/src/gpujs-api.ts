@@ -72,6 +72,8 @@ export interface GpuJs {
     isWebGL2Supported?: boolean;
   };
   input(value: Float32Array, size: number[]): unknown;
+  /** gpu.js's one shared WebGPU device (acquired once, re-acquired after a loss). */
+  WebGPUContext: { acquire(): Promise<WebGPUContext> };
   WebGPUBufferResult: new (settings: Omit<BufferHandle, 'type' | 'toArray' | 'delete'>) => BufferHandle;
   WebGPUKernel?: unknown;
   WebGL2Kernel?: unknown;

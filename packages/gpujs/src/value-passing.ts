@@ -1,11 +1,5 @@
 import { backendFailed } from './failures.js';
-import {
-  type BufferHandle,
-  type GpuJs,
-  isBufferHandle,
-  type KernelShortcut,
-  type WebGPUContext,
-} from './gpujs-api.js';
+import { type BufferHandle, type GpuJs, isBufferHandle, type KernelShortcut } from './gpujs-api.js';
 import { elements, type Layout, unblock } from './layout.js';
 
 /** How one gpu.js mode hands a value from a kernel to the next ones and, at the end, back. */
@@ -20,8 +14,6 @@ export interface ValuePassing {
   read(value: unknown, l: Layout, id: string): Promise<Float32Array>;
   /** Releases what one run left behind. */
   release(values: Iterable<unknown>): void;
-  /** The WebGPU device the kernels ran on, once one has run. */
-  context?(values: Iterable<unknown>): WebGPUContext | undefined;
 }
 
 /** Copies gpu.js's nested result arrays (outermost = slowest axis) into `out` in order. */
@@ -122,10 +114,6 @@ export function gpuBuffers(lib: GpuJs): ValuePassing {
     release(values) {
       // Each handle holds a reference on its kernel's output buffer.
       for (const v of values) if (isBufferHandle(v)) v.delete();
-    },
-    context(values) {
-      for (const v of values) if (isBufferHandle(v)) return v.context;
-      return undefined;
     },
   };
 }
