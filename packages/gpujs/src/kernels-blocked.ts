@@ -314,9 +314,12 @@ function linearSource(
 ): KernelSource {
   const fi = node.inFeatures;
   const fo = node.outFeatures;
-  const constants: Record<string, Float32Array> = { w: weight };
+  // Transposed to [in][out]: neighbouring threads (outputs) read neighbouring weights.
+  const w = new Float32Array(weight.length);
+  for (let o = 0; o < fo; o++) for (let k = 0; k < fi; k++) w[k * fo + o] = weight[o * fi + k]!;
+  const constants: Record<string, Float32Array> = { w };
   const b = new Body().int('i', 'this.thread.x');
-  b.int('n', `Math.floor((i + 0.5) / ${fo})`).int('o', `i - n * ${fo}`).int('wp', `o * ${fi}`);
+  b.int('n', `Math.floor((i + 0.5) / ${fo})`).int('o', `i - n * ${fo}`).int('wp', 'o');
   b.push('let s = 0;');
   if (x.rank === 1 || !x.c4) {
     b.int('xp', `n * ${fi}`);
@@ -324,7 +327,7 @@ function linearSource(
       `for (let k = 0; k < ${fi}; k++) {`,
       '  s += x[xp] * this.constants.w[wp];',
       '  xp++;',
-      '  wp++;',
+      `  wp = wp + ${fo};`,
       '}',
     );
   } else {
@@ -337,7 +340,7 @@ function linearSource(
       `  for (let k = 0; k < ${hw}; k++) {`,
       '    s += x[xp] * this.constants.w[wp];',
       '    xp = xp + 4;',
-      '    wp++;',
+      `    wp = wp + ${fo};`,
       '  }',
       '}',
     );
