@@ -1,4 +1,4 @@
-import type { GpuDeviceLike, KernelInstance, KernelShortcut } from './gpujs-api.js';
+import type { KernelInstance, KernelShortcut, WebGPUContext } from './gpujs-api.js';
 
 /** Live kernels this adapter built, per backend. */
 const live = new Map<string, Set<KernelShortcut>>();
@@ -52,7 +52,7 @@ const queues = new WeakMap<object, QueueCounts>();
  * Counts what really reaches the device's queue (gpu.js submits once per kernel call and writes
  * each call's parameters): the queue's own `submit` and `writeBuffer` are wrapped once.
  */
-export function queueCounts(device: GpuDeviceLike): QueueCounts {
+export function queueCounts(device: WebGPUContext['device']): QueueCounts {
   const queue = device.queue as Record<'submit' | 'writeBuffer', (...a: unknown[]) => unknown>;
   let c = queues.get(queue);
   if (!c) {

@@ -14,27 +14,21 @@ export interface KernelSettings {
 
 /** The WebGPU device gpu.js shares between all its webgpu kernels. */
 export interface WebGPUContext {
-  readonly device: GpuDeviceLike;
+  readonly device: { readonly queue: object; destroy(): void };
   /** Set by gpu.js when `device.lost` resolves. */
   readonly isLost: boolean;
-}
-
-export interface GpuDeviceLike {
-  readonly queue: object;
-  destroy(): void;
 }
 
 /** The object gpu.js swaps in behind a kernel shortcut (replaced on fallback). */
 export interface KernelInstance {
   constructor: { mode?: string; name?: string };
   fallbackReason?: string | null;
-  // WebGPU kernel state, read only to count live GPU buffers and to find the device.
+  // WebGPU kernel state, read only to count live GPU buffers.
   paramsBuffer?: unknown;
   outputBuffer?: unknown;
   constantBuffers?: unknown[] | null;
   stagingPool?: unknown[];
   paramsLayout?: { arrayArgs: { buffer: unknown }[] } | null;
-  context?: WebGPUContext | null;
   // webasm: how a result buffer is shaped into nested row views.
   _shapeOutput?: (data: Float32Array) => unknown;
 }

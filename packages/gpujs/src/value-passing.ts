@@ -16,29 +16,20 @@ export interface ValuePassing {
   release(values: Iterable<unknown>): void;
 }
 
-/** Copies gpu.js's nested result arrays (outermost = slowest axis) into `out` in order. */
-export function flattenInto(v: unknown, out: Float32Array, offset: number, id: string): number {
-  if (ArrayBuffer.isView(v)) {
-    const a = v as Float32Array;
-    out.set(a.subarray(0, Math.min(a.length, out.length - offset)), offset);
-    return offset + a.length;
-  }
-  if (Array.isArray(v)) {
-    let o = offset;
-    for (const item of v) o = flattenInto(item, out, o, id);
-    return o;
-  }
-  if (typeof v === 'number') {
-    out[offset] = v;
-    return offset + 1;
-  }
-  throw backendFailed(id, 'gpu.js returned a result of unknown type');
-}
-
+/** gpu.js's nested result arrays (outermost = slowest axis), in order, as one array of layout `l`. */
 function flatten(v: unknown, l: Layout, id: string): Float32Array {
   const out = new Float32Array(elements(l));
-  const written = flattenInto(v, out, 0, id);
-  if (written !== out.length) throw backendFailed(id, `read back ${written} values, expected ${out.length}`);
+  let o = 0;
+  const walk = (x: unknown): void => {
+    if (ArrayBuffer.isView(x)) {
+      if (o < out.length) out.set((x as Float32Array).subarray(0, out.length - o), o);
+      o += (x as Float32Array).length;
+    } else if (Array.isArray(x)) for (const item of x) walk(item);
+    else if (typeof x === 'number') out[o++] = x;
+    else throw backendFailed(id, 'gpu.js returned a result of unknown type');
+  };
+  walk(v);
+  if (o !== out.length) throw backendFailed(id, `read back ${o} values, expected ${out.length}`);
   return out;
 }
 
