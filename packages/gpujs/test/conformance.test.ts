@@ -19,4 +19,14 @@ await defineConformanceSuite(gpujsAdapter, 'webgpu', {
   networks: ['resnet8_cifar'],
   maxBlockCases: 16,
   randomCases: 3,
+  sample: {
+    ops: 3,
+    blocks: [
+      'blocks/basic-identity-7x9-batch3',
+      'blocks/resnext-one-channel-per-group-stride2',
+      'blocks/avgdown-stride2-ceil-7x9',
+      'blocks/preact-basic-stride2',
+    ],
+    'tiny-networks': ['tiny-networks/resnet8_cifar-16x16'],
+  },
 });

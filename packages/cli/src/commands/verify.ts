@@ -1,22 +1,15 @@
-import {
-  type Adapter,
-  compareTensors,
-  describeComparison,
-  errorModel,
-  type Graph,
-  initWeights,
-  minInputSize,
-  NETWORK_NAMES,
-  networkGraph,
-  runReference,
-  seededInput,
-  type Tensor64,
-} from '@resblocks/spec';
+import { type Graph, minInputSize, NETWORK_NAMES, networkGraph } from '@resblocks/spec';
 import { type BackendRow, resolveBackends } from '../adapters.js';
 import { intOption, listOption, parseCommandArgs } from '../args.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
-import { type CaseResult, type ConformanceReport, fixtureNetworks, loadConformance } from '../conformance.js';
+import {
+  type CaseResult,
+  type ConformanceReport,
+  fixtureNetworks,
+  loadConformance,
+  type ReferenceNetwork,
+} from '../conformance.js';
 import { writeOutputFile } from '../files.js';
 import { firstLine, formatDuration, formatFraction } from '../format.js';
 import type { Io } from '../io.js';
@@ -70,79 +63,10 @@ Examples:
   resblocks verify --backends onnx-web --full --json verify.json
 `;
 
-interface ReferenceNet {
-  name: string;
-  size: number;
-}
-
 function referenceSize(graph: Graph, full: boolean): number {
   if (full) return FULL_SIZE;
   const cifar = graph.nodes.filter((n) => n.op === 'maxpool').length === 0;
   return Math.max(cifar ? 32 : 64, minInputSize(graph));
-}
-
-/** Float64 reference outputs, computed once per network and shared by every backend. */
-class ReferenceCache {
-  private readonly cache = new Map<string, Tensor64>();
-  get(net: ReferenceNet, graph: Graph): Tensor64 {
-    const key = `${net.name}@${net.size}`;
-    let y = this.cache.get(key);
-    if (!y) {
-      y = runReference(
-        graph,
-        initWeights(graph, 1),
-        seededInput([1, graph.inChannels, net.size, net.size], 1),
-      );
-      this.cache.set(key, y);
-    }
-    return y;
-  }
-}
-
-/** A whole network at `size` on one backend against the float64 reference. */
-async function referenceNetworkCase(
-  adapter: Adapter,
-  backend: string,
-  net: ReferenceNet,
-  cache: ReferenceCache,
-): Promise<CaseResult> {
-  const id = `reference-network/${net.name}@${net.size}`;
-  const base = { id, group: 'reference-networks', backend: `${adapter.id}:${backend}` as const };
-  if (adapter.id === 'reference') {
-    return {
-      ...base,
-      status: 'skip',
-      fraction: null,
-      durationMs: 0,
-      message: 'the float64 reference is the oracle of this case',
-    };
-  }
-  const t0 = performance.now();
-  try {
-    const graph = networkGraph(net.name);
-    const expected = cache.get(net, graph);
-    const t1 = performance.now();
-    const model = await adapter.compile(graph, initWeights(graph, 1), { backend });
-    try {
-      const y = await model.run(seededInput([1, graph.inChannels, net.size, net.size], 1));
-      const c = compareTensors(y.data, expected.data, adapter.dtype(backend), errorModel(graph));
-      const durationMs = performance.now() - t1;
-      return c.pass
-        ? { ...base, status: 'pass', fraction: c.fraction, durationMs }
-        : { ...base, status: 'fail', fraction: c.fraction, durationMs, message: describeComparison(c) };
-    } finally {
-      await model.dispose();
-    }
-  } catch (e) {
-    const err = e as Error;
-    return {
-      ...base,
-      status: 'fail',
-      fraction: null,
-      durationMs: performance.now() - t0,
-      message: `${err.name}: ${err.message}`,
-    };
-  }
 }
 
 interface GroupRow {
@@ -209,7 +133,7 @@ export function renderVerifyTable(reports: readonly ConformanceReport[]): string
 
 async function plan(values: { models?: string; full?: boolean }): Promise<{
   networks: string[] | undefined;
-  referenceNets: ReferenceNet[];
+  referenceNets: ReferenceNetwork[];
 }> {
   const models = listOption(values.models);
   const full = Boolean(values.full);
@@ -272,7 +196,6 @@ export const verifyCommand: Command = {
     const unavailable = rows.filter((r) => r.reason);
 
     const progress: Progress = createProgress(io, 'verify');
-    const cache = new ReferenceCache();
     const reports: ConformanceReport[] = [];
     const sampled: string[] = [];
     const started = performance.now();
@@ -285,30 +208,19 @@ export const verifyCommand: Command = {
         const blockLimit = maxBlockCases ?? (software && !full ? SOFTWARE_BLOCK_CASES : undefined);
         if (blockLimit !== maxBlockCases) sampled.push(row.id);
         const report = await conformance.runConformance(adapter, backend, {
+          // Probed once, while resolving the names.
+          availability: row.probed.availability,
           ...(networks ? { networks } : {}),
           ...(groups ? { groups } : {}),
           ...(blockLimit !== undefined ? { maxBlockCases: blockLimit } : {}),
           randomCases,
           seed,
+          referenceNetworks: referenceNets,
           required: true,
-          onPlan: (n) => progress.addTotal(n + referenceNets.length),
+          onPlan: (n) => progress.addTotal(n),
           onCase: (r) => progress.tick(`${row.id} ${r.id}`),
         });
-        const extra: CaseResult[] = [];
-        for (const net of referenceNets) {
-          progress.label(`${row.id} ${net.name}@${net.size}`);
-          const r = await referenceNetworkCase(adapter, backend, net, cache);
-          extra.push(r);
-          progress.tick(`${row.id} ${r.id}`);
-        }
-        reports.push(
-          extra.length
-            ? conformance.summarize(report.backend, { ...report.info }, report.startedAt, [
-                ...report.cases,
-                ...extra,
-              ])
-            : report,
-        );
+        reports.push(report);
       }
     } finally {
       progress.stop();
