@@ -69,7 +69,7 @@ const MODES: readonly Mode[] = [
       const renderer = webglRenderer(2);
       if (!lib.GPU.isWebGL2Supported || renderer === undefined)
         throw new Error('this browser has no WebGL2 context');
-      return { family: nchwKernels, passing: asReturned, renderer };
+      return { family: nchwKernels, passing: asReturned, renderer, instancePerModel: true };
     },
     facts: (e) => ({
       device: isSoftwareRenderer(e.renderer) ? 'software' : 'gpu',

@@ -19,4 +19,10 @@ export interface Engine {
   readonly adapter?: WebGpuAdapterInfo;
   /** webgl2: the WebGL renderer. */
   readonly renderer?: string;
+  /**
+   * Whether each model needs a gpu.js instance of its own. GL kernels of one instance share a
+   * context whose vertex state points at the buffer of the kernel built last: destroying that
+   * kernel (another model's dispose) leaves every other kernel drawing nothing.
+   */
+  readonly instancePerModel?: boolean;
 }

@@ -217,7 +217,9 @@ export class Executor {
 
   destroy(): void {
     for (const l of this.launches) {
-      l.kernel.destroy(true);
+      // Not destroy(true): that forgets the canvas's texture size, which every model on this
+      // mode's one gpu.js instance shares (webgl2 kernels built later then render clipped).
+      l.kernel.destroy();
       counters.kernelDestroyed(this.engine.mode, l.kernel);
     }
     this.launches.length = 0;

@@ -7,8 +7,11 @@ import { buildPlan } from './plan.js';
 const SHAPE_CACHE = 3;
 
 /** A model on one opened gpu.js mode: its launch plan, and kernels built per input shape. */
-export function buildModel(engine: Engine, graph: Graph, weights: Weights): EngineModel {
-  const id = backendId('gpujs', engine.mode);
+export function buildModel(opened: Engine, graph: Graph, weights: Weights): EngineModel {
+  const id = backendId('gpujs', opened.mode);
+  const engine = opened.instancePerModel
+    ? { ...opened, gpu: new opened.lib.GPU({ mode: opened.mode }) }
+    : opened;
   const plan = buildPlan(graph, weights);
   const cache = new Map<string, Executor>();
   let runs = 0;
@@ -44,6 +47,7 @@ export function buildModel(engine: Engine, graph: Graph, weights: Weights): Engi
     async release() {
       for (const exe of cache.values()) exe.destroy();
       cache.clear();
+      if (engine !== opened) await engine.gpu.destroy();
     },
     info() {
       return {
