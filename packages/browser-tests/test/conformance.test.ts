@@ -47,7 +47,7 @@ const SLOW: Partial<Record<string, PageSuiteOptions>> = {
 };
 
 /** Adapters whose run() takes no AbortSignal yet: the abort cases are skipped with the reason. */
-const NOT_ON_KIT = /^(onnx-web|gpujs):/;
+const NOT_ON_KIT = /^onnx-web:/;
 const ABORT_EXCLUDED = { 'abort/*': 'run() takes no AbortSignal until this adapter is on the adapter kit' };
 
 const missing = chromiumMissing();
