@@ -34,6 +34,8 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   WEIGHTS_DTYPE: 'Save the weights as float tensors (F32, F16, BF16 or F64)',
   SAFETENSORS_FORMAT: 'Check that the file is a complete .safetensors file (re-download or re-save it)',
   NPY_FORMAT: 'Save the input with numpy.save(path, array.astype(numpy.float32)) in C order',
+  IMAGE_FORMAT: 'Check that the image is complete, or re-save it as an ordinary 8-bit PNG or baseline JPEG',
+  INPUT_TOO_LARGE: 'Downscale the image first: the model sees 224x224 pixels after preprocessing',
   EXPORT: 'Check the model and weights; run `resblocks verify` to check the backends',
   IO: 'Check the path and permissions',
   DISPOSED: 'Compile the model again',

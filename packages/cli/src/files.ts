@@ -3,11 +3,29 @@ import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError } from './cli-error.js';
 
-/** Reads a whole file, turning the usual failures into one clear error naming the path. */
-export async function readInputFile(path: string, what: string): Promise<Uint8Array> {
+/** Largest files read whole, checked before reading (Node reads at most 2 GiB at once). */
+export const MAX_FILE_BYTES = {
+  /** ResNet/ResNeXt weights are under 1 GB even as float64. */
+  weights: 2 ** 31 - 1,
+  /** An .npy batch or an image; a 100-megapixel RGBA PNG stored uncompressed is 400 MB. */
+  input: 2 ** 30,
+} as const;
+
+const gib = (n: number) => `${(n / 2 ** 30).toFixed(n < 2 ** 30 ? 2 : 1)} GiB`;
+
+/**
+ * Reads a whole file, turning the usual failures into one clear error naming the path. Files
+ * larger than `maxBytes` are refused before anything is read.
+ */
+export async function readInputFile(path: string, what: string, maxBytes: number): Promise<Uint8Array> {
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw new CliError(`${what} '${path}' is a directory`, `Pass the path of a file`);
+    if (s.size > maxBytes)
+      throw new CliError(
+        `${what} '${path}' is ${gib(s.size)}, more than the ${gib(maxBytes)} read at most`,
+        'Check that this is the right file',
+      );
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {

@@ -9,7 +9,7 @@ import {
   type Weights,
 } from '@resblocks/spec';
 import { usageError } from './cli-error.js';
-import { readInputFile } from './files.js';
+import { MAX_FILE_BYTES, readInputFile } from './files.js';
 
 /** The lowered graph of a named network; unknown names are usage errors listing the known ones. */
 export function modelGraph(name: string): Graph {
@@ -24,7 +24,7 @@ export function modelGraph(name: string): Graph {
 
 /** Reads and validates a .safetensors file against the graph; errors name the file. */
 export async function loadWeightsFile(graph: Graph, path: string): Promise<Weights> {
-  const bytes = await readInputFile(path, 'weights file');
+  const bytes = await readInputFile(path, 'weights file', MAX_FILE_BYTES.weights);
   try {
     return validateWeights(graph, readWeights(bytes));
   } catch (e) {

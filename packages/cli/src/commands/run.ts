@@ -3,7 +3,7 @@ import { checkBackendName, loadAdapters, requireBackend, usable } from '../adapt
 import { intOption, parseCommandArgs, requireOption } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
-import { readInputFile, writeOutputFile } from '../files.js';
+import { MAX_FILE_BYTES, readInputFile, writeOutputFile } from '../files.js';
 import { decodeImage, isImageFile, preprocessImageNet } from '../image.js';
 import { imagenetLabels, topK } from '../labels.js';
 import { loadWeightsFile, modelGraph } from '../model-files.js';
@@ -42,7 +42,7 @@ Examples:
 `;
 
 async function readInput(path: string, inChannels: number): Promise<{ tensor: Tensor; image: boolean }> {
-  const bytes = await readInputFile(path, 'input file');
+  const bytes = await readInputFile(path, 'input file', MAX_FILE_BYTES.input);
   if (isImageFile(bytes)) {
     if (inChannels !== 3) {
       throw new CliError(
