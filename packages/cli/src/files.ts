@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError } from './cli-error.js';
@@ -44,9 +45,29 @@ export async function readInputFile(path: string, what: string, maxBytes: number
   }
 }
 
+/** Temporary files being written right now, and whether the process is being interrupted. */
+const pending = new Set<string>();
+let interrupted = false;
+
+/**
+ * Called when the process is interrupted (Ctrl-C): deletes the temporary files of writes in
+ * progress and makes writes that have not renamed theirs yet fail, so no output is left half done.
+ */
+export function removePartialOutputs(): void {
+  interrupted = true;
+  for (const tmp of pending) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not created yet, or already renamed
+    }
+  }
+  pending.clear();
+}
+
 /**
  * Writes through a temporary file in the same directory and renames it into place, so a failure
- * never leaves a partial output behind and readers never see half a file.
+ * or an interruption never leaves a partial output behind and readers never see half a file.
  */
 export async function writeOutputFile(
   path: string,
@@ -56,14 +77,21 @@ export async function writeOutputFile(
   const target = resolve(path);
   const dir = dirname(target);
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const stopIfInterrupted = () => {
+    if (interrupted)
+      throw new CliError(`interrupted before ${what} '${path}' was written`, 'Run the command again');
+  };
   try {
+    stopIfInterrupted();
     const s = await stat(dir).catch(() => undefined);
     if (!s?.isDirectory())
       throw new CliError(
         `the directory of ${what} '${path}' does not exist`,
         'Create it first or pick another path',
       );
+    pending.add(tmp);
     await writeFile(tmp, data);
+    stopIfInterrupted();
     await rename(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => {});
@@ -72,5 +100,7 @@ export async function writeOutputFile(
       `cannot write ${what} '${path}': ${(e as Error).message}`,
       'Check the path and permissions',
     );
+  } finally {
+    pending.delete(tmp);
   }
 }

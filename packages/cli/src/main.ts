@@ -5,6 +5,7 @@ import { benchCommand } from './commands/bench.js';
 import { exportCommand } from './commands/export.js';
 import { initWeightsCommand } from './commands/init-weights.js';
 import { runCommand } from './commands/run.js';
+import { soakCommand } from './commands/soak.js';
 import { verifyCommand } from './commands/verify.js';
 import { type Io, processIo } from './io.js';
 import { VERSION } from './version.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   backendsCommand,
   initWeightsCommand,
   exportCommand,
+  soakCommand,
 ];
 
 function overview(): string {

@@ -10,6 +10,7 @@ import {
 } from '@resblocks/spec';
 import { listCases, probeBlock } from './cases.js';
 import { CaseFailure } from './check.js';
+import { nextTurn } from './next-turn.js';
 import type { CaseContext, CaseResult, ConformanceCase, ConformanceReport, SuiteOptions } from './types.js';
 
 export const isCI = (): boolean => {
@@ -149,6 +150,7 @@ export async function runConformance(
   const results: CaseResult[] = [];
   try {
     for (const c of cases) {
+      await nextTurn();
       const r = await runCase(c, ctx);
       results.push(r);
       options.onCase?.(r);
