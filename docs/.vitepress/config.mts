@@ -38,6 +38,13 @@ export default defineConfig({
           { text: 'resblocks (CLI)', link: '/api/cli' },
         ],
       },
+      {
+        text: 'Internals',
+        items: [
+          { text: 'How it fits together', link: '/internals/how-it-fits-together' },
+          { text: 'Writing an adapter', link: '/internals/writing-an-adapter' },
+        ],
+      },
       { text: 'Project', items: [{ text: 'Releasing', link: '/release' }] },
     ],
     search: { provider: 'local' },

@@ -32,19 +32,18 @@ const filesIn = (dir, test) =>
 
 async function adapters() {
   const spec = await import('@resblocks/spec');
-  const list = [];
-  for (const [pkg, name] of [
-    ['@resblocks/tfjs', 'tfjsAdapter'],
-    ['@resblocks/onnx-web', 'onnxWebAdapter'],
-    ['@resblocks/gpujs', 'gpujsAdapter'],
-  ]) {
+  const importer = async (pkg) => {
     try {
-      const mod = await import(pkg);
-      if (mod[name]) list.push(mod[name]);
-      else console.error(`${pkg} does not export ${name}; left out`);
+      return { module: await import(pkg) };
     } catch (e) {
-      console.error(`cannot load ${pkg} (${e.message}); left out`);
+      return { reason: `cannot load ${pkg} (${e.message})` };
     }
+  };
+  const list = [];
+  for (const l of await spec.loadAdapters(importer)) {
+    if (l.id === 'reference') continue;
+    if (l.adapter) list.push(l.adapter);
+    else console.error(`${l.reason}; left out`);
   }
   return { spec, list };
 }

@@ -75,7 +75,7 @@ async function measure(
 async function main(): Promise<void> {
   await configureWasmPaths(location.origin);
   const labels = (await (await fetch('./labels.json')).json()) as string[];
-  const adapters = runtimeAdapters();
+  const adapters = await runtimeAdapters();
   const chosen = await chooseBackend(adapters);
   const probed = (await probeAll(adapters)).filter((p) => p.availability.available);
   $('chosen').textContent = chosen.id;

@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'FIXTURE_INTEGRITY'
   | 'UNKNOWN_OP'
   | 'BACKEND_UNAVAILABLE'
+  /** The engine failed while compiling or running (not a problem of the input or the weights). */
+  | 'BACKEND_FAILED'
+  /** The GPU device was lost (driver reset, destroyed): compile again to get a fresh device. */
+  | 'DEVICE_LOST'
+  /** run() was abandoned through its AbortSignal; the model stays usable. */
+  | 'ABORTED'
   | 'UNKNOWN_BACKEND'
   | 'DISPOSED'
   | 'EXPORT'

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TfjsBackend } from './backends.js';
+import type { TfjsBackend } from './engine.js';
 import { blockDiagonalHWIO, type ConvWeight, depthwiseHWIM, perGroupHWIO } from './layout.js';
 
 /**

@@ -1,16 +1,16 @@
 import type { Graph, Shape } from '@resblocks/spec';
-import { batchNormAffine, ResblocksError } from '@resblocks/spec';
+import { batchNormAffine, ResblocksError, soleConsumers } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ConvOp, denseConv, type GroupedConvStrategy, groupedConv, type Padding } from './grouped.js';
 import { toHWIO, transpose2d } from './layout.js';
 import { avgPoolRescale, poolPlan } from './pool.js';
 
-type Step = (get: (name: string) => tf.Tensor, shapes: Map<string, Shape>) => tf.Tensor;
+type Step = (get: (name: string) => tf.Tensor, shapes: ReadonlyMap<string, Shape>) => tf.Tensor;
 
 /** The graph turned into tfjs ops on NHWC tensors, with its weights already uploaded. */
 export interface Program {
   /** NCHW float32 in, NCHW (or [N, classes]) out. Call inside tf.tidy; each step tidies its own temporaries. */
-  forward(input: tf.Tensor4D, shapes: Map<string, Shape>): tf.Tensor;
+  forward(input: tf.Tensor4D, shapes: ReadonlyMap<string, Shape>): tf.Tensor;
   /** Every tensor compile() created. */
   readonly tensors: tf.Tensor[];
   /** Nodes fused into their producer (conv + ReLU). */
@@ -33,10 +33,7 @@ export function buildProgram(
     return t;
   };
   const param = (name: string) => weights.get(name)!.data;
-  const uses = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
-  const byInput = new Map<string, string>();
-  for (const n of graph.nodes) if (n.op === 'relu') byInput.set(n.inputs[0]!, n.name);
+  const sole = soleConsumers(graph);
 
   const steps: { name: string; inputs: readonly string[]; run: Step }[] = [];
   /** relu node name -> the conv that absorbed it (the relu then just forwards the value). */
@@ -47,10 +44,10 @@ export function buildProgram(
       switch (node.op) {
         case 'conv2d': {
           // A ReLU that is this conv's only consumer runs inside the conv kernel.
-          const reluName = byInput.get(node.name);
-          const relu = reluName !== undefined && uses.get(node.name) === 1 && node.name !== graph.output;
+          const next = sole.get(node.name);
+          const relu = next?.op === 'relu';
           if (relu) {
-            absorbed.add(reluName!);
+            absorbed.add(next.name);
             fused++;
           }
           const [pt, pl, pb, pr] = node.pads;

@@ -1,38 +1,48 @@
 import * as gpujs from '@resblocks/gpujs';
 import * as onnxWeb from '@resblocks/onnx-web';
-import type { Adapter } from '@resblocks/spec';
-import { referenceAdapter } from '@resblocks/spec';
+import {
+  ADAPTER_PACKAGES,
+  type Adapter,
+  type LoadedAdapter,
+  loadAdapters,
+  referenceAdapter,
+  usableAdapters,
+} from '@resblocks/spec';
 import * as tfjs from '@resblocks/tfjs';
 import { brokenAdapter } from './broken.js';
 
 /**
- * Every adapter the page can run, by id. Namespace imports: an adapter package that does not
- * export its adapter yet shows up as missing (with its export name) instead of breaking the bundle.
+ * The page bundles the adapter packages of the spec's registry (a bundle cannot import by a name
+ * known only at run time). A registry package missing here shows up as not loaded, with the reason.
  */
-const EXPORTS: Record<string, [Record<string, unknown>, string]> = {
-  tfjs: [tfjs, 'tfjsAdapter'],
-  'onnx-web': [onnxWeb, 'onnxWebAdapter'],
-  gpujs: [gpujs, 'gpujsAdapter'],
+const BUNDLED: Record<string, Record<string, unknown>> = {
+  '@resblocks/tfjs': tfjs,
+  '@resblocks/onnx-web': onnxWeb,
+  '@resblocks/gpujs': gpujs,
 };
 
-export function adapterById(id: string): Adapter {
-  if (id === 'reference') return referenceAdapter;
+let loaded: Promise<LoadedAdapter[]> | undefined;
+
+/** Every registry adapter (reference first), as the page bundles them. */
+export function pageAdapters(): Promise<LoadedAdapter[]> {
+  loaded ??= loadAdapters(async (name) =>
+    BUNDLED[name] ? { module: BUNDLED[name] } : { reason: `${name} is not bundled into this page` },
+  );
+  return loaded;
+}
+
+export async function adapterById(id: string): Promise<Adapter> {
   if (id === 'broken') return brokenAdapter;
-  const entry = EXPORTS[id];
-  if (!entry)
-    throw new Error(`no adapter '${id}' in the page (known: reference, ${Object.keys(EXPORTS).join(', ')})`);
-  const adapter = entry[0][entry[1]] as Adapter | undefined;
-  if (!adapter) throw new Error(`the ${id} package does not export ${entry[1]}`);
-  return adapter;
+  const l = (await pageAdapters()).find((a) => a.id === id);
+  if (!l) {
+    const known = ['reference', ...ADAPTER_PACKAGES.map((p) => p.id)].join(', ');
+    throw new Error(`no adapter '${id}' in the page (known: ${known})`);
+  }
+  if (!l.adapter) throw new Error(l.reason);
+  return l.adapter;
 }
 
 /** The runtime adapters (the reference is the oracle, never a choice). */
-export function runtimeAdapters(): Adapter[] {
-  return Object.keys(EXPORTS).flatMap((id) => {
-    try {
-      return [adapterById(id)];
-    } catch {
-      return [];
-    }
-  });
+export async function runtimeAdapters(): Promise<Adapter[]> {
+  return usableAdapters(await pageAdapters()).filter((a) => a !== referenceAdapter);
 }

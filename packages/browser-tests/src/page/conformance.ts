@@ -42,7 +42,7 @@ declare global {
 window.conformance = {
   async probe() {
     await configureWasmPaths(location.origin);
-    const adapters = runtimeAdapters();
+    const adapters = await runtimeAdapters();
     const backends = (await probeAll(adapters)).map(probeSummary);
     const chosen = await chooseBackend(adapters).then(
       (c) => c.id,
@@ -72,7 +72,7 @@ window.conformance = {
     if (!parsed) throw new Error(`'${id}' is not an adapter:backend id`);
     await configureWasmPaths(location.origin);
     const fixtures = await fetchFixtures(`${location.origin}/fixtures/`, options.networks);
-    return runConformance(adapterById(parsed.adapter), parsed.backend, {
+    return runConformance(await adapterById(parsed.adapter), parsed.backend, {
       required: true,
       fixtures: async () => fixtures,
       networks: options.networks,

@@ -31,11 +31,15 @@ export function rankOf(api: BackendApi, device: Availability['device']): number 
   }
 }
 
-/** Probes every backend of every adapter (in parallel per adapter, never throwing). */
-export async function probeAll(adapters: readonly Adapter[]): Promise<ProbedBackend[]> {
+/** Probes every backend of every adapter (or only the named backends), one after another, never throwing. */
+export async function probeAll(
+  adapters: readonly Adapter[],
+  only?: readonly string[],
+): Promise<ProbedBackend[]> {
   const out: ProbedBackend[] = [];
   for (const adapter of adapters) {
     for (const d of adapter.backends) {
+      if (only && !only.includes(d.name)) continue;
       let availability: Availability;
       try {
         availability = await adapter.probe(d.name);

@@ -57,11 +57,22 @@ export interface CompileOptions {
   readonly foldBatchNorm?: boolean;
 }
 
+export interface RunOptions {
+  /**
+   * Abandons the run: the promise rejects with ABORTED as soon as the signal fires, the engine stops
+   * at its next step where it can, and the model stays usable.
+   */
+  readonly signal?: AbortSignal;
+}
+
 export interface CompiledModel {
   readonly backend: BackendId;
   readonly graph: Graph;
-  /** NCHW float32 in, float32 out. Rejects with INPUT_SHAPE / INPUT_DTYPE / DISPOSED errors. */
-  run(input: Tensor): Promise<Tensor>;
+  /**
+   * NCHW float32 in, float32 out. Rejects with INPUT_SHAPE / INPUT_DTYPE / DISPOSED / ABORTED,
+   * BACKEND_FAILED when the engine fails, DEVICE_LOST when the GPU device is gone.
+   */
+  run(input: Tensor, options?: RunOptions): Promise<Tensor>;
   /** Releases everything compile() created. run() afterwards rejects with DISPOSED. */
   dispose(): Promise<void>;
   /** What really executed (backend name reported by the engine, GPU adapter info, threads...). */

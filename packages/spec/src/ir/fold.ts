@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { validateWeights, type Weights } from '../weights/weights.js';
+import { soleConsumers } from './consumers.js';
 import type { BatchNormNode, Conv2dNode, Graph, GraphNode, ParamSpec } from './ir.js';
 
 /**
@@ -11,8 +12,7 @@ import type { BatchNormNode, Conv2dNode, Graph, GraphNode, ParamSpec } from './i
  */
 export function foldBatchNorm(graph: Graph, weights: Weights): { graph: Graph; weights: Weights } {
   const w = validateWeights(graph, weights);
-  const uses = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const sole = soleConsumers(graph);
   const producer = new Map(graph.nodes.map((n) => [n.name, n]));
   const outWeights: Weights = new Map(w);
   const newParams = new Map<string, ParamSpec>(graph.params.map((p) => [p.name, p]));
@@ -21,7 +21,7 @@ export function foldBatchNorm(graph: Graph, weights: Weights): { graph: Graph; w
   for (const node of graph.nodes) {
     if (node.op !== 'batchnorm') continue;
     const src = producer.get(node.inputs[0]!);
-    if (!src || src.op !== 'conv2d' || uses.get(src.name) !== 1 || src.name === graph.output) continue;
+    if (!src || src.op !== 'conv2d' || sole.get(src.name) !== node) continue;
     const conv = src;
     const bn = node as BatchNormNode;
     const W = w.get(conv.weight)!;

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ResblocksError } from '../errors.js';
+import { adapterInfo, type WebGpuAdapterInfo } from './webgpu.js';
 
 /**
  * WebGPU for Node through Dawn (the `webgpu` npm package, an optional dependency). WebGPU
@@ -9,14 +10,7 @@ import { ResblocksError } from '../errors.js';
  * SwiftShader (Debian's `chromium` package ships it) is present, it is used instead, and the result
  * says so: callers must report a software adapter, never pass it off as a GPU.
  */
-export interface NodeWebGPU {
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly device: string;
-  readonly description: string;
-  /** True for CPU implementations of WebGPU (SwiftShader, lavapipe). */
-  readonly software: boolean;
-}
+export type NodeWebGPU = WebGpuAdapterInfo;
 
 /** Where Debian's chromium puts SwiftShader's Vulkan ICD. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -78,11 +72,7 @@ async function setup(): Promise<NodeWebGPU> {
   if (!g.navigator)
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-  const { vendor, architecture, device, description } = adapter.info;
-  const software =
-    /swiftshader|llvmpipe|lavapipe/i.test(`${vendor} ${architecture} ${description} ${device}`) ||
-    !!adapter.isFallbackAdapter;
-  return { vendor, architecture, device, description, software };
+  return adapterInfo(adapter);
 }
 
 /** Installs `navigator.gpu` for Node once; resolves with what adapter it found or rejects with the reason. */
