@@ -2,13 +2,15 @@
 //   docs/data/probes.json      probeAll over every adapter in Node, plus the Chromium probes the browser tests saved
 //   docs/data/conformance.json every conformance report under packages/*/reports (Node and Chromium)
 //   docs/data/bench.json       bench JSON files found under packages/*/reports and packages/*/bench, plus --bench runs
-//   docs/public/benchmarks.svg a bar chart of bench.json; docs/public/diagrams/*.svg; docs/public/demo.png (the demo test's screenshot)
+//   docs/public/benchmarks-<model>-<size>.svg one chart per model (bench-charts.mjs); docs/public/diagrams/*.svg;
+//   docs/public/demo.png (the demo test's screenshot)
 // Usage: node docs/scripts/generate-data.mjs [--bench]   (build the packages first: npm run build)
 // --bench times resnet18 at 224x224, batch 1, on each available Node backend that is not a software GPU or plain JS.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchMachines, benchModels, writeBenchCharts } from './bench-charts.mjs';
 import { drawDiagrams } from './diagrams.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -88,18 +90,23 @@ function conformanceReports() {
   return rows.sort((a, b) => a.where.localeCompare(b.where) || a.backend.localeCompare(b.backend));
 }
 
-/** A bench file's machine: its own text, else this machine (bench files are read where they were written). */
-function measuredOnOf(json, pkg) {
-  for (const v of [json.measuredOn, json.machine]) if (typeof v === 'string') return v;
+/**
+ * A bench file's machine (its own description, else this machine: bench files are read where they
+ * were written) and the conditions of the run, kept apart so the page names each machine once.
+ */
+function machineOf(json, pkg) {
   const load = json.machine?.loadavg?.[0];
-  return `${nodeMachine} (${pkg}'s bench${typeof load === 'number' ? `, 1-min load average ${load}` : ''})`;
+  const conditions = `${pkg}'s bench${typeof load === 'number' ? `, 1-min load average ${load}` : ''}`;
+  for (const v of [json.measuredOn, json.machine, json.machine?.description])
+    if (typeof v === 'string') return { machine: v, conditions };
+  return { machine: nodeMachine, conditions };
 }
 
 /** Accepts the shapes the bench scripts write: arrays of rows, or { rows | results: [...] }; `runtime` names the backend too. */
 function benchRowsOf(json, pkg) {
   const rows = Array.isArray(json) ? json : (json.rows ?? json.results ?? []);
   const adapterOf = { tfjs: 'tfjs', 'onnx-web': 'onnx-web', gpujs: 'gpujs' }[pkg];
-  const measuredOn = measuredOnOf(json, pkg);
+  const { machine, conditions } = machineOf(json, pkg);
   return rows.flatMap((r) => {
     const backend = r?.backend ?? r?.runtime;
     if (!r || typeof r.medianMs !== 'number' || !r.model || !backend) return [];
@@ -113,7 +120,8 @@ function benchRowsOf(json, pkg) {
         medianMs: r.medianMs,
         p90Ms: r.p90Ms ?? null,
         imagesPerSec: r.imagesPerSec ?? r.imagesPerSecond ?? (1000 * batch) / r.medianMs,
-        measuredOn,
+        machine,
+        conditions,
       },
     ];
   });
@@ -161,8 +169,9 @@ async function ownBench(spec, list, probes) {
         medianMs: r.medianMs,
         p90Ms: r.p90Ms,
         imagesPerSec: r.imagesPerSec,
+        machine: nodeMachine,
         // A busy machine skews latency: say how busy it was.
-        measuredOn: `${nodeMachine}; 1-min load average ${loadavg()[0].toFixed(1)}`,
+        conditions: `1-min load average ${loadavg()[0].toFixed(1)}`,
         source: 'docs/scripts/generate-data.mjs --bench',
       });
     } catch (e) {
@@ -170,45 +179,6 @@ async function ownBench(spec, list, probes) {
     }
   }
   return rows;
-}
-
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-/** Horizontal bars of median latency, grouped by model/size/batch; log-free so ratios read directly. */
-function chartSvg(rows, machines) {
-  const sorted = [...rows].sort(
-    (a, b) =>
-      `${a.model}${a.size}${a.batch}`.localeCompare(`${b.model}${b.size}${b.batch}`) ||
-      a.medianMs - b.medianMs,
-  );
-  const label = (r) => `${r.model} ${r.size}px b${r.batch} · ${r.backend}`;
-  const barH = 22;
-  // About 7 px per character at 13 px: long labels widen the chart instead of being cut.
-  const left = Math.max(300, 24 + Math.ceil(7.4 * Math.max(0, ...sorted.map((r) => label(r).length))));
-  const footer = machines.map((m) => `Measured on: ${m}`);
-  const width = Math.max(left + 560, 32 + Math.ceil(6 * Math.max(0, ...footer.map((f) => f.length))));
-  const top = 40;
-  const max = Math.max(1, ...sorted.map((r) => r.medianMs));
-  const height = top + sorted.length * (barH + 6) + 24 + 16 * footer.length;
-  const bars = sorted
-    .map((r, i) => {
-      const y = top + i * (barH + 6);
-      const w = Math.max(2, ((width - left - 90) * r.medianMs) / max);
-      return [
-        `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(label(r))}</text>`,
-        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3" fill="#3b82f6"/>`,
-        `<text x="${left + w + 6}" y="${y + 15}">${r.medianMs.toFixed(r.medianMs < 10 ? 1 : 0)} ms</text>`,
-      ].join('');
-    })
-    .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13" fill="#1d2430" role="img">
-<title>Median latency per backend</title>
-<rect width="100%" height="100%" fill="#fff"/>
-<text x="16" y="24" font-size="15" font-weight="600">Median latency per run (lower is better)</text>
-${sorted.length ? bars : `<text x="16" y="${top + 16}">No benchmark data yet: run npm run bench, then node docs/scripts/generate-data.mjs --bench</text>`}
-${footer.map((f, i) => `<text x="16" y="${height - 14 - 16 * (footer.length - 1 - i)}" font-size="11" fill="#5a6475">${esc(f)}</text>`).join('\n')}
-</svg>
-`;
 }
 
 const { spec, list } = await adapters();
@@ -232,19 +202,20 @@ write('conformance.json', {
   collectedOn: nodeMachine,
   reports: conformance,
 });
-write('bench.json', {
+const benchData = {
   generatedAt: new Date().toISOString(),
+  machines: benchMachines(bench),
+  models: benchModels(bench),
   rows: bench,
   browserDemo: demo ? { measuredOn: demo.measuredOn, chosen: demo.chosen, timings: demo.timings } : null,
-});
+};
+write('bench.json', benchData);
 drawDiagrams();
 const demoShot = join(packagesDir, 'browser-tests', 'reports', 'demo.png');
 if (existsSync(demoShot)) copyFileSync(demoShot, join(publicDir, 'demo.png'));
-const benchMachines = [...new Set(bench.map((r) => r.measuredOn))];
-if (!benchMachines.length) benchMachines.push(nodeMachine);
-writeFileSync(join(publicDir, 'benchmarks.svg'), chartSvg(bench, benchMachines));
+await writeBenchCharts(benchData);
 console.error(
-  `wrote docs/data (probes: ${node.backends.length} Node${browser ? ` + ${browser.backends.length} Chromium` : ''}, ${conformance.length} conformance reports, ${bench.length} bench rows) and docs/public/benchmarks.svg`,
+  `wrote docs/data (probes: ${node.backends.length} Node${browser ? ` + ${browser.backends.length} Chromium` : ''}, ${conformance.length} conformance reports, ${bench.length} bench rows) and ${benchData.models.length} benchmark charts`,
 );
 // Dawn (WebGPU in Node) keeps the process alive.
 process.exit(0);

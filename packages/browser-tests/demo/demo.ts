@@ -1,3 +1,4 @@
+import type { MeasuredChoice } from '@resblocks/conformance';
 import {
   type BackendId,
   chooseBackend,
@@ -9,6 +10,7 @@ import {
 } from '@resblocks/spec';
 import { runtimeAdapters } from '../src/page/adapters.js';
 import { configureWasmPaths } from '../src/page/wasm-paths.js';
+import { measureAndChoose, renderMeasured } from './measured.js';
 import { imageTensor, topK } from './preprocess.js';
 
 /** What the demo measured, also exposed as window.demoResult for the browser test. */
@@ -26,9 +28,18 @@ export interface DemoResult {
   }[];
 }
 
+/** What "measure and choose" decided, as window.measureResult for the browser test. */
+export interface MeasureResult {
+  chosen: BackendId;
+  fromCache: boolean;
+  cacheNote: string;
+  rows: MeasuredChoice['rows'];
+}
+
 declare global {
   interface Window {
     demoResult?: DemoResult;
+    measureResult?: MeasureResult;
   }
 }
 
@@ -37,6 +48,8 @@ const params = new URLSearchParams(location.search);
 const SIZE = Number(params.get('size') ?? 128);
 // Which other backends to time (comma list of ids); default every available one.
 const COMPARE = params.get('compare')?.split(',');
+// Measure again even when this browser has a measured decision saved.
+const FRESH = params.has('fresh');
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = (text: string) => {
@@ -76,15 +89,42 @@ async function main(): Promise<void> {
   await configureWasmPaths(location.origin);
   const labels = (await (await fetch('./labels.json')).json()) as string[];
   const adapters = await runtimeAdapters();
-  const chosen = await chooseBackend(adapters);
+  let chosen = await chooseBackend(adapters);
   const probed = (await probeAll(adapters)).filter((p) => p.availability.available);
   $('chosen').textContent = chosen.id;
   $('why').textContent =
     `ranked first of ${probed.length} available (${chosen.api}, device: ${chosen.availability.device ?? 'unknown'}); the chooser prefers a hardware GPU, then WebGL, then wasm, then software GPUs`;
   $('input-info').textContent = `resized to ${SIZE}x${SIZE}, ImageNet-normalised`;
   const button = $<HTMLButtonElement>('run');
+  const measureButton = $<HTMLButtonElement>('measure');
   button.disabled = false;
+  measureButton.disabled = false;
   status('ready');
+  measureButton.addEventListener('click', async () => {
+    button.disabled = true;
+    measureButton.disabled = true;
+    try {
+      const choice = await measureAndChoose(adapters, SIZE, FRESH, status);
+      renderMeasured($<HTMLTableElement>('measured').tBodies[0]!, choice);
+      chosen = choice.chosen;
+      const median = choice.rows.find((r) => r.chosen)?.medianMs ?? 0;
+      $('chosen').textContent = chosen.id;
+      $('why').textContent =
+        `measured: the fastest backend that passed verification (ResNet-18 at ${SIZE}x${SIZE}, median ${median.toFixed(1)} ms); ${choice.cacheNote}`;
+      window.measureResult = {
+        chosen: chosen.id,
+        fromCache: choice.fromCache,
+        cacheNote: choice.cacheNote,
+        rows: choice.rows,
+      };
+      status('measured');
+    } catch (e) {
+      status(`failed: ${(e as Error).message}`);
+    } finally {
+      button.disabled = false;
+      measureButton.disabled = false;
+    }
+  });
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {

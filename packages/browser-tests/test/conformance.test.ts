@@ -30,11 +30,25 @@ const WASM_FROM: Record<string, string> = {
   'onnx-web:wasm': WASM_PREFIX.ort,
 };
 
-const OPTIONS: PageSuiteOptions = { networks: ['resnet8_cifar'], maxBlockCases: 6, randomCases: 2 };
+const OPTIONS: PageSuiteOptions = {
+  networks: ['resnet8_cifar'],
+  maxBlockCases: 6,
+  randomCases: 2,
+  sample: { ops: 2, blocks: 3, 'tiny-networks': 1 },
+};
 /** ORT's WebGPU EP compiles its shaders per session: seconds each on SwiftShader, so fewer cases. */
 const SLOW: Partial<Record<string, PageSuiteOptions>> = {
-  'onnx-web:webgpu': { ...OPTIONS, maxBlockCases: 3, randomCases: 1 },
+  'onnx-web:webgpu': {
+    ...OPTIONS,
+    maxBlockCases: 3,
+    randomCases: 1,
+    sample: { ops: 1, blocks: 1, 'tiny-networks': 0 },
+  },
 };
+
+/** Adapters whose run() takes no AbortSignal yet: the abort cases are skipped with the reason. */
+const NOT_ON_KIT = /^(onnx-web|gpujs):/;
+const ABORT_EXCLUDED = { 'abort/*': 'run() takes no AbortSignal until this adapter is on the adapter kit' };
 
 const missing = chromiumMissing();
 const timings: Record<string, number> = {};
@@ -75,9 +89,10 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
     const t0 = performance.now();
     try {
       await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 120_000 });
-      const report = await page.evaluate(([backend, options]) => window.conformance.run(backend, options), [
+      const options = SLOW[id] ?? OPTIONS;
+      const report = await page.evaluate(([backend, o]) => window.conformance.run(backend, o), [
         id,
-        SLOW[id] ?? OPTIONS,
+        NOT_ON_KIT.test(id) ? { ...options, exclude: ABORT_EXCLUDED } : options,
       ] as const);
       const fetched = harness.server.requests
         .slice(first)

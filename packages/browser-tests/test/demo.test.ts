@@ -53,4 +53,33 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
       `${JSON.stringify({ measuredOn: machine(`Chromium ${harness.browser.version()} headless`), ...result }, null, 2)}\n`,
     );
   });
+
+  it('measures and chooses: the fastest verified backend, with the table', async () => {
+    const page = await harness.open('/app/index.html?size=64&fresh');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', undefined, {
+      timeout: 120_000,
+    });
+    await page.click('#measure');
+    await page.waitForFunction(
+      () => /^(measured|failed)/.test(document.getElementById('status')?.textContent ?? ''),
+      undefined,
+      { timeout: 300_000 },
+    );
+    expect(await page.textContent('#status'), harness.logs.slice(-20).join('\n')).toBe('measured');
+    const result = await page.evaluate(() => window.measureResult!);
+    expect(await page.textContent('#chosen')).toBe(result.chosen);
+    const chosen = result.rows.filter((r) => r.chosen);
+    expect(chosen.map((r) => r.backend)).toEqual([result.chosen]);
+    expect(chosen[0]).toMatchObject({ verified: true, reason: null });
+    // Without a hardware GPU (SwiftShader here), a verified wasm backend must win.
+    if (!result.rows.some((r) => r.available && r.device === 'gpu')) expect(chosen[0]!.api).toBe('wasm');
+    expect(result.rows.filter((r) => !r.chosen && !r.reason)).toEqual([]);
+    expect(await page.locator('#measured tbody tr').count()).toBe(result.rows.length);
+    mkdirSync(REPORTS_DIR, { recursive: true });
+    writeFileSync(
+      join(REPORTS_DIR, 'demo-measured.json'),
+      `${JSON.stringify({ measuredOn: machine(`Chromium ${harness.browser.version()} headless`), ...result }, null, 2)}\n`,
+    );
+    await page.close();
+  });
 });

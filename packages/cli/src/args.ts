@@ -19,15 +19,16 @@ export function parseCommandArgs<const O extends Record<string, OptionSpec>>(
   command: string,
   argv: string[],
   options: O,
-): { values: Values<O> } {
+  { positionals: allowPositionals = false } = {},
+): { values: Values<O>; positionals: string[] } {
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: argv,
       options: { ...COMMON_OPTIONS, ...(options as Options) },
-      allowPositionals: false,
+      allowPositionals,
       strict: true,
     });
-    return { values: values as Values<O> };
+    return { values: values as Values<O>, positionals };
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!.replace(/\.$/, '');
     throw usageError(msg, `Run \`resblocks ${command} --help\` for the options`);

@@ -33,6 +33,11 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   WEIGHTS_SHAPE: 'Use weights saved from the same architecture (or `resblocks init-weights`)',
   WEIGHTS_DTYPE: 'Save the weights as float tensors (F32, F16, BF16 or F64)',
   SAFETENSORS_FORMAT: 'Check that the file is a complete .safetensors file (re-download or re-save it)',
+  CHECKPOINT_FORMAT:
+    'Check that the file is a complete torch.save checkpoint of a state_dict (re-download or re-save it)',
+  CHECKPOINT_GLOBAL:
+    'If you trust the file, load it in PyTorch and save the weights alone: torch.save(model.state_dict(), path)',
+  WEIGHTS_FORMAT: 'Pass a .safetensors file or a PyTorch .pth/.pt checkpoint',
   NPY_FORMAT: 'Save the input with numpy.save(path, array.astype(numpy.float32)) in C order',
   IMAGE_FORMAT: 'Check that the image is complete, or re-save it as an ordinary 8-bit PNG or baseline JPEG',
   INPUT_TOO_LARGE: 'Downscale the image first: the model sees 224x224 pixels after preprocessing',

@@ -1,7 +1,7 @@
 import type * as Conformance from '@resblocks/conformance';
 import { CliError } from './cli-error.js';
 
-export type { BenchResult, CaseResult, ConformanceReport } from '@resblocks/conformance';
+export type { BenchResult, CaseResult, ConformanceReport, ReferenceNetwork } from '@resblocks/conformance';
 
 let loaded: Promise<typeof Conformance> | undefined;
 

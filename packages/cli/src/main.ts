@@ -2,6 +2,7 @@ import { describeError, usageError } from './cli-error.js';
 import type { Command } from './command.js';
 import { backendsCommand } from './commands/backends.js';
 import { benchCommand } from './commands/bench.js';
+import { convertCommand } from './commands/convert.js';
 import { exportCommand } from './commands/export.js';
 import { initWeightsCommand } from './commands/init-weights.js';
 import { runCommand } from './commands/run.js';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   backendsCommand,
   initWeightsCommand,
   exportCommand,
+  convertCommand,
   soakCommand,
 ];
 

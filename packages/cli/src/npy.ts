@@ -1,20 +1,26 @@
 import { ResblocksError } from '@resblocks/spec';
 
 /**
- * NumPy .npy read/write (format versions 1.0, 2.0 and 3.0, float32 little-endian, C order).
+ * NumPy .npy read/write (format versions 1.0, 2.0 and 3.0, float32 little-endian, C order; float64,
+ * numpy's default dtype, is read and converted to float32).
  *
  * Written here rather than taken from npm: the maintained readers (npyjs and friends) parse the
  * header loosely (regex or eval-like substitutions), trust its shape without checking it against
  * the data length, and accept any dtype. Input files are untrusted, so this reader parses the
  * header dictionary with a strict grammar, bounds the header size, rejects anything other than
- * float32 with a message naming the dtype, and requires the data length to match the shape
+ * float32 or float64 with a message naming the dtype, and requires the data length to match the shape
  * exactly before allocating anything.
  */
 
 export interface NpyArray {
   readonly shape: number[];
   readonly data: Float32Array;
+  /** Set when the file held another dtype that was converted to float32 (numpy's default float64). */
+  readonly convertedFrom?: 'float64';
 }
+
+/** Bytes per element of the dtypes read. */
+const ITEM_BYTES: Record<string, 4 | 8> = { '<f4': 4, '=f4': 4, '<f8': 8, '=f8': 8 };
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** numpy refuses headers over 10 000 bytes by default; allow some headroom but never megabytes. */
@@ -189,10 +195,11 @@ export function parseNpy(file: Uint8Array): NpyArray {
   if (typeof descr !== 'string') fail("the header has no 'descr' string (dtype)");
   if (!Array.isArray(shape)) fail("the header has no 'shape' tuple");
   if (typeof fortran !== 'boolean') fail("the header has no 'fortran_order' boolean");
-  if (descr !== '<f4' && descr !== '=f4') {
+  const item = ITEM_BYTES[descr];
+  if (!item) {
     throw new ResblocksError(
       'INPUT_DTYPE',
-      `the .npy array has dtype ${describeDescr(descr)}; float32 little-endian ('<f4') is required`,
+      `the .npy array has dtype ${describeDescr(descr)}; float32 ('<f4') or float64 ('<f8') little-endian is required`,
       { dtype: descr },
     );
   }
@@ -201,16 +208,20 @@ export function parseNpy(file: Uint8Array): NpyArray {
   let elements = 1;
   for (const d of shape) {
     elements *= d;
-    if (elements * 4 > dataBytes) break; // already too large for the file; stops overflow
+    if (elements * item > dataBytes) break; // already too large for the file; stops overflow
   }
-  if (elements * 4 !== dataBytes) {
-    const needed = shape.reduce((p, d) => p * BigInt(d), 4n);
+  if (elements * item !== dataBytes) {
+    const needed = shape.reduce((p, d) => p * BigInt(d), BigInt(item));
     fail(
-      `shape (${shape.join(', ')}) needs ${needed} bytes of float32 data but the file holds ${dataBytes}`,
+      `shape (${shape.join(', ')}) needs ${needed} bytes of ${item === 4 ? 'float32' : 'float64'} data but the file holds ${dataBytes}`,
       { shape, dataBytes },
     );
   }
   const data = new Float32Array(elements);
+  if (item === 8) {
+    for (let i = 0; i < elements; i++) data[i] = view.getFloat64(start + headerLen + 8 * i, true);
+    return { shape, data, convertedFrom: 'float64' };
+  }
   // Copy: the data offset need not be 4-byte aligned within the file buffer.
   new Uint8Array(data.buffer).set(file.subarray(start + headerLen));
   return { shape, data };

@@ -82,7 +82,8 @@ export function barChartSvg(spec: ChartSpec): string {
   }
   const height = plotBottom + 62;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13" fill="#222">
+<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13" fill="#222" role="img">
+<title>${esc(spec.title)}</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${left}" y="26" font-size="18" font-weight="bold">${esc(spec.title)}</text>
 <text x="${left}" y="48" fill="#555">${esc(spec.subtitle)}</text>

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Result, resblocks } from './spawn.js';
+import { type Result, resblocks, tempDir } from './spawn.js';
 
 interface Listed {
   id: string;
@@ -7,6 +7,13 @@ interface Listed {
   device: string | null;
   reason: string | null;
   recommended: boolean;
+}
+
+interface Row {
+  backend: string;
+  verified: boolean | null;
+  chosen: boolean;
+  reason: string | null;
 }
 
 let json: Result;
@@ -37,5 +44,39 @@ describe('resblocks backends', () => {
       expect(text.stdout).toContain(b.id);
       if (!b.available) expect(b.reason).toBeTruthy();
     }
+  });
+});
+
+describe('resblocks backends --measure', () => {
+  const cache = tempDir();
+  const env = { XDG_CACHE_HOME: cache };
+  const args = ['backends', '--measure', '--model', 'resnet8_cifar', '--size', '16'];
+
+  // A corrupt or stale cached decision is covered by @resblocks/conformance's tests.
+  it('verifies and times every backend, prints the table and caches the choice', async () => {
+    const r = await resblocks([...args, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { chosen: string; fromCache: boolean; rows: Row[] };
+    expect(doc.fromCache).toBe(false);
+    const chosen = doc.rows.filter((x) => x.chosen);
+    expect(chosen.map((x) => x.backend)).toEqual([doc.chosen]);
+    expect(chosen[0]).toMatchObject({ verified: true, reason: null });
+    expect(doc.chosen.startsWith('reference:')).toBe(false);
+    // Every other backend says why it was not chosen.
+    expect(doc.rows.filter((x) => !x.chosen && !x.reason)).toEqual([]);
+    expect(r.stderr).toMatch(/measure: verifying /);
+    const again = await resblocks(args, { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      /│ backend\s+│ device\s+│ verified │ compile ms │ median ms │ runs │ why not chosen/,
+    );
+    expect(again.stdout).toContain(`chosen here: ${doc.chosen} (* above)`);
+    expect(again.stdout).toMatch(/cache: used the decision measured/);
+  }, 240_000);
+
+  it('takes the measure options only with --measure', async () => {
+    const r = await resblocks(['backends', '--model', 'resnet18']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--model needs --measure');
   });
 });

@@ -219,17 +219,40 @@ describe('resblocks verify', () => {
       json,
     ]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/│ backend\s+│ group\s+│ pass │ fail │ skip │ worst │\s+time │/);
+    expect(r.stdout).toMatch(/│ backend\s+│ cases │ pass │ fail │ skip │ worst │\s+time │/);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.ok).toBe(true);
     expect(report.reports.map((x: { backend: string }) => x.backend)).toEqual(backends);
     for (const rep of report.reports) {
       expect(rep.summary.failed).toBe(0);
       expect(rep.cases.some((c: { group: string }) => c.group === 'networks')).toBe(true);
-      // The table's total row shows the same counts as the JSON.
-      expect(r.stdout).toMatch(new RegExp(`│ total\\s+│\\s+${rep.summary.passed} │`));
+      // One row per backend, with the same counts as the JSON.
+      expect(r.stdout).toMatch(
+        new RegExp(`│ ${rep.backend}\\s+│\\s+${rep.cases.length} │\\s+${rep.summary.passed} │`),
+      );
     }
+    expect(r.stdout).not.toMatch(/│ total/);
     expect(r.stdout).toMatch(/^OK: \d+ passed, 0 failed/m);
+  });
+
+  it('--details prints a row per group and its total', async () => {
+    const r = await resblocks([
+      'verify',
+      '--backends',
+      'reference:float64',
+      '--models',
+      'resnet8_cifar',
+      '--max-block-cases',
+      '2',
+      '--random',
+      '1',
+      '--details',
+    ]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/│ backend\s+│ group\s+│ pass │ fail │ skip │ worst │\s+time │/);
+    expect(r.stdout).toMatch(/│ reference:float64 │ \S+/);
+    expect(r.stdout).toMatch(/│\s+│ networks\s+│\s+\d+ │/);
+    expect(r.stdout).toMatch(/│\s+│ total\s+│\s+\d+ │/);
   });
 
   it('fails when a requested backend cannot run here, naming the reason', async () => {

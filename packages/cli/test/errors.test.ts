@@ -92,13 +92,13 @@ describe('bad files exit 1 with a message naming the problem', () => {
     );
   });
 
-  it('.npy of float64', async () => {
-    const path = join(dir, 'f64.npy');
+  it('.npy of float16 (float64 is converted, other dtypes are not)', async () => {
+    const path = join(dir, 'f16.npy');
     writeFileSync(
       path,
-      npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3, 8, 8), }", new Uint8Array(8 * 192)),
+      npyBytes("{'descr': '<f2', 'fortran_order': False, 'shape': (1, 3, 8, 8), }", new Uint8Array(2 * 192)),
     );
-    await expectError(run({ input: path }), 1, "dtype '<f8' (float64)", 'float32');
+    await expectError(run({ input: path }), 1, "dtype '<f2' (float16)", 'float32');
   });
 
   it('.npy of the wrong rank or channel count', async () => {
@@ -166,7 +166,7 @@ describe('bad files exit 1 with a message naming the problem', () => {
       'lies outside',
     );
     writeFileSync(path, bytes.subarray(0, 5));
-    await expectError(run({ weights: path }), 1, 'shorter than the 8-byte header length');
+    await expectError(run({ weights: path }), 1, 'not a weights file', 'only 5 bytes long');
   });
 
   it('--verbose adds the stack trace', async () => {

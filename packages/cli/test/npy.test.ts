@@ -49,10 +49,24 @@ describe('parseNpy', () => {
     expect(parseError(npyBytes(header('<f4'), f32Bytes(values), 4)).message).toContain('version 4.0');
   });
 
-  it('names a non-float32 dtype', () => {
-    const f8 = parseError(npyBytes(header('<f8'), new Uint8Array(24 * 8)));
-    expect(f8.code).toBe('INPUT_DTYPE');
-    expect(f8.message).toContain("'<f8' (float64)");
+  it('converts float64 (numpy default) to float32', () => {
+    const f8 = new Uint8Array(new Float64Array(values.map((v) => v + 0.1)).buffer);
+    const a = parseNpy(npyBytes(header('<f8'), f8));
+    expect(a.convertedFrom).toBe('float64');
+    expect(a.shape).toEqual([1, 2, 3, 4]);
+    expect([...a.data]).toEqual([...Float32Array.from(values.map((v) => v + 0.1))]);
+    expect(parseNpy(npyBytes(header('<f4'), f32Bytes(values))).convertedFrom).toBeUndefined();
+    // the length check counts 8 bytes per element
+    expect(parseError(npyBytes(header('<f8'), f8.subarray(8))).message).toContain(
+      'needs 192 bytes of float64',
+    );
+    expect(parseError(npyBytes(header('>f8'), f8)).message).toContain("'>f8' (big-endian float64)");
+  });
+
+  it('names other dtypes', () => {
+    const f2 = parseError(npyBytes(header('<f2'), new Uint8Array(24 * 2)));
+    expect(f2.code).toBe('INPUT_DTYPE');
+    expect(f2.message).toContain("'<f2' (float16)");
     expect(parseError(npyBytes(header('|u1'), new Uint8Array(24))).message).toContain("'|u1' (uint8)");
     expect(parseError(npyBytes(header('>f4'), new Uint8Array(96))).message).toContain('big-endian');
   });

@@ -5,6 +5,7 @@ import {
   errorModel,
   formatShape,
   type Graph,
+  isResblocksError,
   runReference,
   shapesEqual,
   type Tensor,
@@ -30,7 +31,7 @@ export async function withModel<T>(
   weights: Weights,
   fn: (m: CompiledModel) => Promise<T>,
 ): Promise<T> {
-  const model = await ctx.adapter.compile(graph, weights, { backend: ctx.backend });
+  const model = await ctx.compile(graph, weights);
   try {
     return await fn(model);
   } finally {
@@ -71,4 +72,24 @@ export async function expectMatchesReference(
 ): Promise<number> {
   const expected = runReference(graph, weights, input);
   return withModel(ctx, graph, weights, async (m) => expectClose(ctx, graph, await m.run(input), expected));
+}
+
+/** Expects `fn` to reject with a ResblocksError of `code` that carries a message. */
+export async function expectError(what: string, code: string, fn: () => Promise<unknown>): Promise<void> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    caught = e;
+  }
+  if (caught === undefined)
+    throw new CaseFailure(`${what}: expected a ResblocksError ${code}, but the call succeeded`);
+  if (!isResblocksError(caught)) {
+    throw new CaseFailure(
+      `${what}: expected a ResblocksError ${code}, got ${(caught as Error)?.name}: ${(caught as Error)?.message}`,
+    );
+  }
+  if (caught.code !== code)
+    throw new CaseFailure(`${what}: expected code ${code}, got ${caught.code}: ${caught.message}`);
+  if (!caught.message) throw new CaseFailure(`${what}: error has no message`);
 }

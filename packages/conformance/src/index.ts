@@ -11,9 +11,36 @@ export type {
 } from '@resblocks/spec';
 export { referenceAdapter } from '@resblocks/spec';
 export { type BenchOptions, type BenchResult, benchModel, quantile } from './bench.js';
-export { DEFAULT_NETWORKS, listCases } from './cases.js';
-export { CaseFailure, expectClose, expectMatchesReference, withModel } from './check.js';
+export { identityCase } from './cases/backend.js';
+export { BLOCK_CASES } from './cases/blocks.js';
+export { type GraphCase, materials } from './cases/graph-case.js';
+export { CASE_GROUPS, DEFAULT_NETWORKS, graphCase, listCases, matchesCase } from './cases/index.js';
+export { OP_CASES } from './cases/ops.js';
+export { TINY_NETWORK_CASES } from './cases/tiny-networks.js';
+export { CaseFailure, expectClose, expectError, expectMatchesReference, withModel } from './check.js';
+export {
+  type CachedChoice,
+  CHOICE_FORMAT,
+  CHOICE_MAX_AGE_MS,
+  type ChoiceCache,
+  cacheKey,
+  defaultChoiceCache,
+  fileChoiceCache,
+  parseCachedChoice,
+  storageChoiceCache,
+} from './choose/cache.js';
+export { type DeviceFingerprint, deviceFingerprint } from './choose/fingerprint.js';
+export { chooseBackend, VERIFY_CASES } from './choose/measure.js';
+export type * from './choose/types.js';
 export { type RandomConfig, randomBlock, randomConfig, randomNetwork } from './random.js';
-export { identityCase, isCI, runCase, runConformance, summarize } from './runner.js';
+export {
+  type ConformanceRun,
+  isCI,
+  type PlannedCase,
+  planConformance,
+  runCase,
+  runConformance,
+  summarize,
+} from './runner.js';
 export { defineConformanceSuite } from './suite.js';
 export type * from './types.js';

@@ -1,17 +1,24 @@
 import {
   type Adapter,
+  type Availability,
   type BackendId,
   backendId,
-  blockContract,
   type CompiledModel,
-  initWeights,
-  lowerBlock,
-  seededInput,
+  type Graph,
+  type Weights,
 } from '@resblocks/spec';
-import { listCases, probeBlock } from './cases.js';
+import { listCases } from './cases/index.js';
+import { probeBlock } from './cases/probe-block.js';
 import { CaseFailure } from './check.js';
 import { nextTurn } from './next-turn.js';
-import type { CaseContext, CaseResult, ConformanceCase, ConformanceReport, SuiteOptions } from './types.js';
+import type {
+  CaseContext,
+  CaseResult,
+  CaseStatus,
+  ConformanceCase,
+  ConformanceReport,
+  SuiteOptions,
+} from './types.js';
 
 export const isCI = (): boolean => {
   // Browsers have no process; the page's harness passes `required` explicitly.
@@ -19,51 +26,27 @@ export const isCI = (): boolean => {
   return env?.CI === 'true' || env?.CI === '1';
 };
 
-/**
- * The first case of every run: the backend must really be the one requested. A backend that
- * silently fell back (tfjs to cpu, ORT to wasm, gpu.js to cpu) fails here.
- */
-export function identityCase(options: SuiteOptions): ConformanceCase {
-  return {
-    id: 'backend/identity',
-    group: 'backend',
-    async run(ctx) {
-      const graph = lowerBlock(blockContract({ kind: 'basic', inChannels: 4, planes: 4 }), 'identity');
-      const model = await ctx.adapter.compile(graph, initWeights(graph, 1), { backend: ctx.backend });
-      try {
-        await model.run(seededInput([1, 4, 4, 4], 1));
-        const info = model.info();
-        if (model.backend !== ctx.id)
-          throw new CaseFailure(`compiled model says it is ${model.backend}, expected ${ctx.id}`);
-        if (info.backend !== ctx.backend) {
-          throw new CaseFailure(
-            `requested backend '${ctx.backend}' but the engine ran on '${String(info.backend)}' (info: ${JSON.stringify(info)})`,
-          );
-        }
-        const problem = options.expectInfo?.(info);
-        if (problem)
-          throw new CaseFailure(`backend check failed: ${problem} (info: ${JSON.stringify(info)})`);
-      } finally {
-        await model.dispose();
-      }
-      return {};
-    },
-  };
-}
-
 /** The per-backend context; call release() when the suite is done (disposes the shared probe model). */
-export function createContext(adapter: Adapter, backend: string): CaseContext & { release(): Promise<void> } {
+export function createContext(
+  adapter: Adapter,
+  backend: string,
+  options: SuiteOptions = {},
+): CaseContext & { release(): Promise<void> } {
   let shared: Promise<CompiledModel> | undefined;
+  const compile = (graph: Graph, weights: Weights) =>
+    adapter.compile(graph, weights, { ...options.compileOptions, backend });
   return {
     adapter,
     backend,
     id: backendId(adapter.id, backend),
     dtype: adapter.dtype(backend),
     capabilities: adapter.capabilities(backend),
+    options,
+    compile,
     sharedProbe() {
       if (!shared) {
         const { graph, weights } = probeBlock();
-        shared = adapter.compile(graph, weights, { backend });
+        shared = compile(graph, weights);
         // A failed compile is reported by the case that asked; the next case tries again.
         shared.catch(() => {
           shared = undefined;
@@ -85,7 +68,8 @@ export async function runCase(c: ConformanceCase, ctx: CaseContext): Promise<Cas
   const t0 = performance.now();
   try {
     const out = await c.run(ctx);
-    return { ...base, status: 'pass', fraction: out.fraction ?? null, durationMs: performance.now() - t0 };
+    const durationMs = out.durationMs ?? performance.now() - t0;
+    return { ...base, status: 'pass', fraction: out.fraction ?? null, durationMs };
   } catch (e) {
     const fraction = e instanceof CaseFailure && e.fraction !== undefined ? e.fraction : null;
     const err = e as Error;
@@ -117,46 +101,120 @@ export function summarize(
   };
 }
 
+/** One entry of a planned run: a case to run, or an outcome known without running (a skip). */
+export interface PlannedCase {
+  readonly id: string;
+  readonly group: string;
+  readonly case?: ConformanceCase;
+  /** Set when the outcome is known up front: a skip with its reason, or an unavailable backend. */
+  readonly settled?: CaseResult;
+}
+
+/** The suite planned for one backend; runConformance and the vitest binding both drive one of these. */
+export interface ConformanceRun {
+  readonly backend: BackendId;
+  readonly availability: Availability;
+  readonly cases: readonly PlannedCase[];
+  /** Runs one planned case (a settled one just returns its outcome); the result joins the report. */
+  run(c: PlannedCase): Promise<CaseResult>;
+  /** The report of every settled case and every case run so far, in plan order. */
+  report(): ConformanceReport;
+  /** Disposes what the run shares between cases. */
+  release(): Promise<void>;
+}
+
+async function probe(adapter: Adapter, backend: string): Promise<Availability> {
+  try {
+    return await adapter.probe(backend);
+  } catch (e) {
+    return { available: false, reason: `probe failed: ${(e as Error)?.message ?? String(e)}` };
+  }
+}
+
 /**
- * Runs the whole suite for one backend outside any test framework (the CLI's `verify` uses this).
- * An unavailable backend yields one failing (required) or skipped case carrying the probe's reason.
+ * Plans the suite for one backend: probes it (unless options.availability already says), lists
+ * the cases, and settles what needs no running. An unavailable backend yields one case,
+ * `backend/available`, failing (required) or skipped with the probe's reason.
+ */
+export async function planConformance(
+  adapter: Adapter,
+  backend: string,
+  options: SuiteOptions = {},
+): Promise<ConformanceRun> {
+  const id = backendId(adapter.id, backend);
+  const startedAt = new Date().toISOString();
+  const availability = options.availability ?? (await probe(adapter, backend));
+  const results = new Map<PlannedCase, CaseResult>();
+  const settle = (
+    { id: caseId, group }: { id: string; group: string },
+    status: CaseStatus,
+    message: string,
+  ) => {
+    const planned: PlannedCase = {
+      id: caseId,
+      group,
+      settled: { id: caseId, group, backend: id, status, fraction: null, durationMs: 0, message },
+    };
+    results.set(planned, planned.settled!);
+    return planned;
+  };
+  let cases: PlannedCase[];
+  let ctx: (CaseContext & { release(): Promise<void> }) | undefined;
+  if (!availability.available) {
+    const required = options.required ?? isCI();
+    const reason = `${id} is not available here: ${availability.reason ?? 'no reason given'}`;
+    cases = [settle({ id: 'backend/available', group: 'backend' }, required ? 'fail' : 'skip', reason)];
+  } else {
+    ctx = createContext(adapter, backend, options);
+    cases = (await listCases(adapter, backend, options)).map((c) =>
+      c.skip ? settle(c, 'skip', c.skip) : { id: c.id, group: c.group, case: c },
+    );
+  }
+  const info = availability.available
+    ? { ...(availability.info ?? {}), device: availability.device }
+    : { ...(availability.info ?? {}) };
+  return {
+    backend: id,
+    availability,
+    cases,
+    async run(c) {
+      const known = results.get(c);
+      if (known) return known;
+      if (!c.case || !ctx) throw new Error(`case ${c.id} is not part of this run`);
+      const r = await runCase(c.case, ctx);
+      results.set(c, r);
+      return r;
+    },
+    report: () =>
+      summarize(
+        id,
+        info,
+        startedAt,
+        cases.flatMap((c) => results.get(c) ?? []),
+      ),
+    release: async () => ctx?.release(),
+  };
+}
+
+/**
+ * Runs the whole suite for one backend outside any test framework (the CLI's `verify` and the
+ * browser page use this).
  */
 export async function runConformance(
   adapter: Adapter,
   backend: string,
   options: SuiteOptions & { onCase?: (r: CaseResult) => void; onPlan?: (total: number) => void } = {},
 ): Promise<ConformanceReport> {
-  const id = backendId(adapter.id, backend);
-  const startedAt = new Date().toISOString();
-  const availability = await adapter.probe(backend);
-  if (!availability.available) {
-    const required = options.required ?? isCI();
-    const r: CaseResult = {
-      id: 'backend/available',
-      group: 'backend',
-      backend: id,
-      status: required ? 'fail' : 'skip',
-      fraction: null,
-      durationMs: 0,
-      message: `${id} is not available here: ${availability.reason ?? 'no reason given'}`,
-    };
-    options.onPlan?.(1);
-    options.onCase?.(r);
-    return summarize(id, { ...(availability.info ?? {}) }, startedAt, [r]);
-  }
-  const ctx = createContext(adapter, backend);
-  const cases = [identityCase(options), ...(await listCases(adapter, backend, options))];
-  options.onPlan?.(cases.length);
-  const results: CaseResult[] = [];
+  const run = await planConformance(adapter, backend, options);
+  options.onPlan?.(run.cases.length);
   try {
-    for (const c of cases) {
+    for (const c of run.cases) {
       await nextTurn();
-      const r = await runCase(c, ctx);
-      results.push(r);
+      const r = await run.run(c);
       options.onCase?.(r);
     }
   } finally {
-    await ctx.release();
+    await run.release();
   }
-  return summarize(id, { ...(availability.info ?? {}), device: availability.device }, startedAt, results);
+  return run.report();
 }

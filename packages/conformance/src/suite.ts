@@ -1,17 +1,26 @@
-import { type Adapter, backendId } from '@resblocks/spec';
-import { listCases } from './cases.js';
-import { createContext, identityCase, isCI, runCase, summarize } from './runner.js';
-import type { CaseResult, ConformanceCase, SuiteOptions } from './types.js';
+import type { Adapter } from '@resblocks/spec';
+import { planConformance } from './runner.js';
+import type { ConformanceReport, SuiteOptions } from './types.js';
+
+async function writeReport(file: string, report: ConformanceReport): Promise<void> {
+  // Imported here so the package stays loadable in browsers (the report is a Node feature).
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { dirname, resolve } = await import('node:path');
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
 
 /**
- * Registers the conformance suite for one backend as vitest tests. Call it with top-level await
- * from a test file (vitest collects tests synchronously, and the case list needs the fixtures):
+ * Registers the conformance suite for one backend as vitest tests: one test per planned case of
+ * the runner (planConformance), so both report the same cases. Call it with top-level await from
+ * a test file (vitest collects tests synchronously, and the case list needs the fixtures):
  *
  *   await defineConformanceSuite(tfjsAdapter, 'wasm', { networks: ['resnet8_cifar'] });
  *
- * Cases the backend cannot run (capabilities, exclusions) are registered as skipped tests whose
- * name carries the reason; with CI=true an unavailable backend is a failing test, not a skip.
- * The JSON report is written after the suite (see SuiteOptions.report).
+ * Skipped cases (capabilities, exclusions) are registered as skipped tests whose name carries the
+ * reason; with CI=true an unavailable backend is a failing test, not a skip. The JSON report is
+ * written after the suite (see SuiteOptions.report).
  */
 export async function defineConformanceSuite(
   adapter: Adapter,
@@ -19,70 +28,32 @@ export async function defineConformanceSuite(
   options: SuiteOptions = {},
 ): Promise<void> {
   const { describe, it, afterAll } = await import('vitest');
-  const id = backendId(adapter.id, backend);
   const timeout = options.timeoutMs ?? 300_000;
-  const availability = await adapter.probe(backend);
-  const required = options.required ?? isCI();
-  const cases: ConformanceCase[] = availability.available
-    ? [identityCase(options), ...(await listCases(adapter, backend, options))]
-    : [];
-  const results: CaseResult[] = [];
-  const startedAt = new Date().toISOString();
+  const run = await planConformance(adapter, backend, options);
 
-  describe(`conformance ${id}`, () => {
-    const ctx = createContext(adapter, backend);
+  const variant = options.compileOptions ? ` ${JSON.stringify(options.compileOptions)}` : '';
+  describe(`conformance ${run.backend}${variant}`, () => {
     afterAll(async () => {
-      await ctx.release();
-      // Imported here so the package stays loadable in browsers (the report is a Node feature).
-      const { mkdirSync, writeFileSync } = await import('node:fs');
-      const { dirname, resolve } = await import('node:path');
-      const file = resolve(options.report ?? `reports/conformance-${adapter.id}-${backend}.json`);
-      mkdirSync(dirname(file), { recursive: true });
-      const info = { ...(availability.info ?? {}), device: availability.device };
-      writeFileSync(file, `${JSON.stringify(summarize(id, info, startedAt, results), null, 2)}\n`);
+      await run.release();
+      if (options.report !== false)
+        await writeReport(
+          options.report ?? `reports/conformance-${adapter.id}-${backend}.json`,
+          run.report(),
+        );
     });
-
-    if (!availability.available) {
-      const reason = `${id} is not available here: ${availability.reason ?? 'no reason given'}`;
-      results.push({
-        id: 'backend/available',
-        group: 'backend',
-        backend: id,
-        status: required ? 'fail' : 'skip',
-        fraction: null,
-        durationMs: 0,
-        message: reason,
-      });
-      if (required) {
-        it('backend/available', () => {
-          throw new Error(`${reason} (required: CI=true)`);
-        });
-      } else {
-        it.skip(`backend/available — skipped: ${reason}`, () => {});
-      }
-      return;
-    }
-
-    for (const c of cases) {
-      if (c.skip) {
-        results.push({
-          id: c.id,
-          group: c.group,
-          backend: id,
-          status: 'skip',
-          fraction: null,
-          durationMs: 0,
-          message: c.skip,
-        });
-        it.skip(`${c.id} — skipped: ${c.skip}`, () => {});
+    for (const c of run.cases) {
+      if (c.settled?.status === 'skip') {
+        it.skip(`${c.id} — skipped: ${c.settled.message}`, () => {});
         continue;
       }
       it(
         c.id,
         async () => {
-          const r = await runCase(c, ctx);
-          results.push(r);
-          if (r.status === 'fail') throw new Error(`${c.id} on ${id}: ${r.message}`);
+          const r = await run.run(c);
+          if (r.status !== 'fail') return;
+          // A settled failure is an unavailable backend that is required here.
+          const why = options.required === undefined ? 'required: CI=true' : 'required';
+          throw new Error(c.settled ? `${r.message} (${why})` : `${c.id} on ${run.backend}: ${r.message}`);
         },
         timeout,
       );

@@ -1,4 +1,13 @@
-import type { Adapter, BackendId, Capabilities, CompiledModel, Dtype } from '@resblocks/spec';
+import type {
+  Adapter,
+  Availability,
+  BackendId,
+  Capabilities,
+  CompiledModel,
+  Dtype,
+  Graph,
+  Weights,
+} from '@resblocks/spec';
 import type { FixtureCase } from '@resblocks/spec/fixtures';
 
 export type CaseStatus = 'pass' | 'fail' | 'skip';
@@ -32,6 +41,12 @@ export interface ConformanceReport {
   };
 }
 
+/** A whole network at a given square input size, compared with the float64 reference on seeded weights. */
+export interface ReferenceNetwork {
+  readonly name: string;
+  readonly size: number;
+}
+
 export interface SuiteOptions {
   /** Fixture networks to include (default: the small CIFAR ones). */
   readonly networks?: readonly string[];
@@ -39,12 +54,32 @@ export interface SuiteOptions {
   readonly groups?: readonly string[];
   /** Evenly subsample the block fixture grid to at most this many cases (for slow backends). */
   readonly maxBlockCases?: number;
+  /**
+   * For slow backends, per group name: keep at most N evenly spaced cases, or just the listed
+   * case ids (an id, or a prefix ending in `*`), e.g. `{ ops: 3, blocks: ['blocks/preact-*'] }`.
+   */
+  readonly sample?: Readonly<Record<string, number | readonly string[]>>;
   /** Seeded random configurations compared with the float64 reference (default 8). */
   readonly randomCases?: number;
   /** Seed of the random configurations (default 1); a failure prints it for replay. */
   readonly seed?: number;
+  /**
+   * Whole networks at a chosen size against the float64 reference (e.g. resnet50 at 224). The
+   * reference output is computed once per network and size and shared by every backend.
+   */
+  readonly referenceNetworks?: readonly ReferenceNetwork[];
+  /**
+   * Only the cases whose id matches one of these (an id, or a prefix ending in `*`); the rest are
+   * left out of the run entirely (not reported). Default: every case.
+   */
+  readonly only?: readonly string[];
   /** Case id (or prefix ending in `*`) -> reason. Excluded cases are reported as skipped with the reason. */
   readonly exclude?: Readonly<Record<string, string>>;
+  /**
+   * Adapter-specific compile options added to every compile the suite makes (e.g. tfjs's
+   * `{ groupedConv: 'split' }`), so one adapter's variants run the same cases.
+   */
+  readonly compileOptions?: Readonly<Record<string, unknown>>;
   /**
    * Extra assertion that the backend really ran as requested (beyond info().backend === backend):
    * return a string to fail with that message.
@@ -55,8 +90,16 @@ export interface SuiteOptions {
    * Default: fail when CI=true.
    */
   readonly required?: boolean;
-  /** Write the JSON report here (default: reports/conformance-<adapter>-<backend>.json under cwd, vitest only). */
-  readonly report?: string;
+  /**
+   * The backend's probe result when the caller already has it (the CLI probes once while resolving
+   * backend names); otherwise the runner probes.
+   */
+  readonly availability?: Availability;
+  /**
+   * Write the JSON report here (default: reports/conformance-<adapter>-<backend>.json under cwd,
+   * vitest only); false writes none.
+   */
+  readonly report?: string | false;
   /**
    * Where fixtures come from. Default: the spec package's files read from disk (Node). In a
    * browser, pass `() => parseFixtures(manifest, files)` with files fetched from the server.
@@ -73,6 +116,9 @@ export interface CaseContext {
   readonly id: BackendId;
   readonly dtype: Dtype;
   readonly capabilities: Capabilities;
+  readonly options: SuiteOptions;
+  /** Compiles on this backend with the suite's compile options. */
+  compile(graph: Graph, weights: Weights): Promise<CompiledModel>;
   /**
    * The suite's probe block, compiled once per backend and shared by the cases that only need
    * some compiled model (input checks, shapes, batch, determinism...). Compiling per case costs
@@ -84,13 +130,35 @@ export interface CaseContext {
 export interface CaseOutcome {
   /** Worst fraction of the tolerance budget, when the case compared numbers. */
   readonly fraction?: number;
+  /** The backend's share of the case's time, when the case also spends time elsewhere. */
+  readonly durationMs?: number;
 }
 
 export interface ConformanceCase {
   readonly id: string;
   readonly group: string;
+  /** The optional behaviour this case checks: skipped with the adapter's reason when unsupported. */
+  readonly capability?: keyof Capabilities;
   /** Set when the case does not apply to this backend: the reason. */
   readonly skip?: string;
   /** Resolves when the case passes; throws an Error whose message says what went wrong. */
   run(ctx: CaseContext): Promise<CaseOutcome>;
+}
+
+/** What a group of cases is built from. */
+export interface CaseSource {
+  readonly options: SuiteOptions;
+  readonly adapter: Adapter;
+  readonly backend: string;
+  /** The PyTorch fixtures (read once per process, or from options.fixtures). */
+  fixtures(): Promise<FixtureCase[]>;
+}
+
+/**
+ * A named group of cases in the suite. Groups are listed once, in run order, in cases/index.ts;
+ * a new group is a file that exports one of these and a line there.
+ */
+export interface CaseGroup {
+  readonly name: string;
+  cases(source: CaseSource): ConformanceCase[] | Promise<ConformanceCase[]>;
 }

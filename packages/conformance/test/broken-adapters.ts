@@ -1,20 +1,18 @@
 import {
   type Adapter,
-  type CompiledModel,
   type Conv2dNode,
-  checkRunInput,
-  disposedError,
+  defineAdapter,
   type Graph,
   type GraphNode,
   referenceAdapter,
   runReference,
-  validateWeights,
   type Weights,
 } from '@resblocks/spec';
 
 /**
- * Deliberately wrong adapters: the float64 reference run on a mutated graph. Input and weight
- * checks use the real graph, so only the numerics (or the resource accounting) are broken.
+ * Deliberately wrong adapters, written on the adapter kit: the float64 reference run on a mutated
+ * graph. Input and weight checks use the real graph, so only the numerics (or the resource
+ * accounting) are broken.
  */
 type Mutation = (graph: Graph, weights: Weights) => { graph: Graph; weights: Weights };
 
@@ -69,36 +67,36 @@ export const MUTATIONS: Record<string, Mutation> = {
 };
 
 export function brokenAdapter(name: keyof typeof MUTATIONS | 'leaking-resources'): Adapter {
-  let live = 0;
-  return {
-    ...referenceAdapter,
-    id: `broken-${name}`,
-    async compile(graph, weights, options) {
-      const valid = validateWeights(graph, weights);
-      const mutated =
-        name === 'leaking-resources' ? { graph, weights: valid } : MUTATIONS[name]!(graph, valid);
-      let disposed = false;
-      live++;
-      const model: CompiledModel = {
-        backend: `broken-${name}:${options.backend}`,
-        graph,
-        async run(input) {
-          if (disposed) throw disposedError(model.backend);
-          checkRunInput(graph, input);
-          const y = runReference(mutated.graph, mutated.weights, input);
-          return { shape: y.shape, data: Float32Array.from(y.data) };
+  let buffers = 0;
+  return defineAdapter(`broken-${name}`, {
+    backends: [
+      {
+        name: 'float64',
+        api: 'cpu',
+        environments: ['node', 'browser'],
+        description: `the float64 reference, broken: ${name}`,
+        capabilities: referenceAdapter.capabilities('float64'),
+        open: async () => undefined,
+        async build(_device, graph, weights) {
+          const mutated =
+            name === 'leaking-resources' ? { graph, weights } : MUTATIONS[name]!(graph, weights);
+          buffers++;
+          return {
+            async run(input) {
+              return Float32Array.from(runReference(mutated.graph, mutated.weights, input).data);
+            },
+            // The leaking adapter forgets to release what build() took.
+            release: async () => {
+              if (name !== 'leaking-resources') buffers--;
+            },
+            info: () => ({ backend: 'float64' }),
+          };
         },
-        async dispose() {
-          // The leaking adapter forgets to release what compile() took.
-          if (!disposed && name !== 'leaking-resources') live--;
-          disposed = true;
-        },
-        info: () => ({ backend: options.backend }),
-      };
-      return model;
-    },
-    async resources() {
-      return { models: live };
-    },
-  };
+      },
+    ],
+    // The mutations act on the graph as written (folding would remove the BNs one of them breaks).
+    foldBatchNormByDefault: false,
+    serialize: 'none',
+    counters: () => ({ buffers }),
+  });
 }

@@ -11,6 +11,8 @@ const EXPECTED_CATCHERS: Record<string, RegExp> = {
   'off-by-one-stride': /^fixture\/|^random\/|^shapes\//,
   'leaking-resources': /^resources\/released$/,
 };
+/** The shared small-graph cases (moved from the adapters' own tests) must catch every numeric break too. */
+const SHARED_GRAPH_CASES = /^(ops|blocks|tiny-networks)\//;
 
 describe('the suite catches broken adapters', () => {
   for (const name of [...Object.keys(MUTATIONS), 'leaking-resources'] as const) {
@@ -25,6 +27,11 @@ describe('the suite catches broken adapters', () => {
         failed.some((c) => EXPECTED_CATCHERS[name]!.test(c.id)),
         `${name} was not caught by the expected cases; failed: ${failed.map((c) => c.id).join(', ')}`,
       ).toBe(true);
+      if (name !== 'leaking-resources')
+        expect(
+          failed.some((c) => SHARED_GRAPH_CASES.test(c.id)),
+          `${name} was not caught by the ops, blocks or tiny-networks cases`,
+        ).toBe(true);
       // Error handling is intact in every broken adapter, so those cases must still pass.
       expect(
         report.cases.filter((c) => c.group === 'errors' && c.status !== 'pass').map((c) => c.id),

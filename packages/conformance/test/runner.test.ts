@@ -81,4 +81,69 @@ describe('runConformance', () => {
     const seed = Number(/seed=(\d+)/.exec(failed.message!)![1]);
     expect(randomConfig(seed).seed).toBe(seed);
   });
+
+  it('uses the availability it is given instead of probing again', async () => {
+    let probes = 0;
+    const counted: Adapter = {
+      ...referenceAdapter,
+      async probe(b) {
+        probes++;
+        return referenceAdapter.probe(b);
+      },
+    };
+    const r = await runConformance(counted, 'float64', {
+      availability: { available: true, device: 'cpu', info: { probedBy: 'caller' } },
+      only: [],
+    });
+    expect(probes).toBe(0);
+    expect(r.info).toMatchObject({ probedBy: 'caller', device: 'cpu' });
+    expect(r.cases.map((c) => c.id)).toEqual(['backend/identity']);
+  });
+
+  it('only, sample and compileOptions shape the run', async () => {
+    const seen: unknown[] = [];
+    const spy: Adapter = {
+      ...referenceAdapter,
+      compile(g, w, o) {
+        seen.push(o);
+        return referenceAdapter.compile(g, w, o);
+      },
+    };
+    const r = await runConformance(spy, 'float64', {
+      groups: [],
+      networks: [],
+      randomCases: 0,
+      only: ['blocks/*', 'ops/*'],
+      sample: { ops: 2, blocks: ['blocks/resnext-*'] },
+      compileOptions: { foldBatchNorm: false },
+    });
+    expect(r.cases.map((c) => c.id)).toEqual([
+      'backend/identity',
+      'ops/conv-asymmetric-pads-stride2',
+      'ops/maxpool-pad1',
+      'blocks/resnext-groups32-stride2',
+      'blocks/resnext-one-channel-per-group',
+      'blocks/resnext-one-channel-per-group-stride2',
+    ]);
+    expect(r.summary.failed).toBe(0);
+    expect(seen).toHaveLength(6);
+    expect(seen.every((o) => (o as { foldBatchNorm?: boolean }).foldBatchNorm === false)).toBe(true);
+  });
+
+  it('fails the abort cases for a run() that ignores its signal', async () => {
+    const deaf: Adapter = {
+      ...referenceAdapter,
+      async compile(g, w, o) {
+        const m = await referenceAdapter.compile(g, w, o);
+        return { ...m, run: (input) => m.run(input) };
+      },
+    };
+    const r = await runConformance(deaf, 'float64', { only: ['abort/*'] });
+    expect(r.cases.map((c) => [c.id, c.status])).toEqual([
+      ['backend/identity', 'pass'],
+      ['abort/before-run', 'fail'],
+      ['abort/during-run', 'fail'],
+    ]);
+    expect(r.cases[1]!.message).toMatch(/expected a ResblocksError ABORTED, but the call succeeded/);
+  });
 });

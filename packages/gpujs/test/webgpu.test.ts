@@ -1,18 +1,9 @@
 import { blockContract, initWeights, lowerBlock, seededInput } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { gpujsAdapter } from '../src/index.js';
-import { BLOCK_CASES, expectMatches, NETWORK_CASES } from './cases.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const probe = await gpujsAdapter.probe('webgpu');
-
-// SwiftShader runs WebGPU on the CPU: keep to a few small blocks and one tiny network.
-const PICK = [
-  'basic identity batch 3, 7x9',
-  'resnext groups 32',
-  'avgdown at odd size',
-  'preact basic stride 2',
-];
 
 describe('gpujs:webgpu', () => {
   // Without CI a machine with no adapter reports this as skipped, with the reason in the probe.
@@ -46,9 +37,5 @@ describe('gpujs:webgpu', () => {
     },
   );
 
-  for (const c of [...BLOCK_CASES.filter((b) => PICK.includes(b.name)), ...NETWORK_CASES]) {
-    it.skipIf(!probe.available)(c.name, async () => {
-      await expectMatches('webgpu', c);
-    });
-  }
+  // The block and network cases run in conformance.test.ts.
 });

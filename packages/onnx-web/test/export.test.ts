@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { graphCase, materials } from '@resblocks/conformance';
 import {
   compareTensors,
   describeComparison,
@@ -14,7 +15,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, INPUT_NAME, IR_VERSION, OPSET, VERSION } from '../src/index.js';
-import { attr, BLOCK_CASES, blockModel, decode } from './cases.js';
+import { attr, decode } from './onnx-proto.js';
 
 function expectCode(fn: () => unknown, code: string, mention?: string): void {
   try {
@@ -66,7 +67,7 @@ describe('exportOnnx structure', () => {
   });
 
   it('blocks output "output" with symbolic spatial dims', () => {
-    const { graph, weights } = blockModel(BLOCK_CASES[2]!);
+    const { graph, weights } = materials(graphCase('blocks/bottleneck-v1.5-stride2-7x9-batch2'));
     const m = decode(exportOnnx(graph, weights));
     const out = m.graph!.output![0]!;
     expect(out.name).toBe('output');
@@ -95,10 +96,10 @@ describe('exportOnnx structure', () => {
     const gemm = byName.get('fc')!;
     expect(gemm.opType).toBe('Gemm');
     expect(attr(gemm, 'transB')).toBe(1);
-    const rx = blockModel(BLOCK_CASES.find((c) => c.id === 'resnext-g32')!);
+    const rx = materials(graphCase('blocks/resnext-one-channel-per-group'));
     const mx = decode(exportOnnx(rx.graph, rx.weights));
     expect(attr(mx.graph!.node!.find((n) => n.name === 'bn2')!, 'group')).toBe(32);
-    const d = blockModel(BLOCK_CASES.find((c) => c.id === 'avgdown-odd')!);
+    const d = materials(graphCase('blocks/avgdown-stride2-ceil-7x9'));
     const md = decode(exportOnnx(d.graph, d.weights));
     const avg = md.graph!.node!.find((n) => n.name === 'downsample.0')!;
     expect(avg.opType).toBe('AveragePool');

@@ -11,7 +11,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import { exportOnnx, INPUT_NAME } from '../src/index.js';
-import { attr, decode } from './cases.js';
+import { attr, decode } from './onnx-proto.js';
 
 export const OP_NAMES: Record<string, string> = {
   conv2d: 'Conv',

@@ -1,3 +1,4 @@
+import { defineConformanceSuite, graphCase, materials } from '@resblocks/conformance';
 import {
   compareTensors,
   describeComparison,
@@ -10,9 +11,18 @@ import {
 } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { onnxWebAdapter } from '../src/index.js';
-import { BLOCK_CASES, blockModel } from './cases.js';
 
 const adapter = onnxWebAdapter;
+const basic = graphCase('blocks/basic-identity-7x9-batch3');
+
+// Every shared op and block case with BN kept (the conformance suite runs them with BN folded).
+await defineConformanceSuite(adapter, 'wasm', {
+  compileOptions: { foldBatchNorm: false },
+  only: ['ops/*', 'blocks/*'],
+  expectInfo: (info) =>
+    info.batchNormFolded === false ? undefined : 'BN folded despite foldBatchNorm: false',
+  report: false,
+});
 
 describe('onnx-web:wasm', () => {
   it('probe reports threads and the wasm EP', async () => {
@@ -21,24 +31,6 @@ describe('onnx-web:wasm', () => {
     expect(a.device).toBe('cpu');
     expect(a.info).toMatchObject({ backend: 'wasm', executionProvider: 'wasm', engine: 'onnxruntime-web' });
     expect(a.info!.threads).toBeGreaterThanOrEqual(1);
-  });
-
-  it.each(BLOCK_CASES.map((c) => [c.id, c] as const))('block %s matches the reference', async (_, c) => {
-    const { graph, weights } = blockModel(c);
-    const x = seededInput(c.shape, 5);
-    const ref = runReference(graph, weights, x);
-    for (const foldBatchNorm of [true, false]) {
-      const m = await adapter.compile(graph, weights, { backend: 'wasm', foldBatchNorm });
-      try {
-        const y = await m.run(x);
-        expect(y.shape).toEqual(ref.shape);
-        const cmp = compareTensors(y.data, ref.data, 'float32', errorModel(graph));
-        expect(cmp.pass, describeComparison(cmp)).toBe(true);
-        expect(m.info()).toMatchObject({ backend: 'wasm', batchNormFolded: foldBatchNorm });
-      } finally {
-        await m.dispose();
-      }
-    }
   });
 
   it('resnet8_cifar matches the reference; one session serves batch 1 and 3', async () => {
@@ -62,7 +54,7 @@ describe('onnx-web:wasm', () => {
   });
 
   it('overlapping runs are serialized and each gets its own result', async () => {
-    const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+    const { graph, weights } = materials(basic);
     const m = await adapter.compile(graph, weights, { backend: 'wasm' });
     const inputs = [1, 2, 3, 4, 5].map((s) => seededInput([1, 8, 6, 6], s));
     const outs = await Promise.all(inputs.map((x) => m.run(x)));
@@ -79,7 +71,7 @@ describe('onnx-web:wasm', () => {
   });
 
   it('counts sessions, releases them on dispose, rejects runs after dispose', async () => {
-    const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+    const { graph, weights } = materials(basic);
     const before = (await adapter.resources('wasm')).sessions!;
     const m = await adapter.compile(graph, weights, { backend: 'wasm' });
     expect((await adapter.resources('wasm')).sessions).toBe(before + 1);
@@ -90,7 +82,7 @@ describe('onnx-web:wasm', () => {
   });
 
   it('bad input and unknown backends give typed errors', async () => {
-    const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+    const { graph, weights } = materials(basic);
     const m = await adapter.compile(graph, weights, { backend: 'wasm' });
     await expect(m.run(seededInput([1, 9, 4, 4], 1))).rejects.toMatchObject({ code: 'INPUT_SHAPE' });
     await expect(

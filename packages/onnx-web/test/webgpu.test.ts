@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { graphCase, materials } from '@resblocks/conformance';
 import {
   compareTensors,
   describeComparison,
@@ -13,7 +14,6 @@ import { describe, expect, it } from 'vitest';
 import { createWebGpuSessionForcingCpu } from '../src/adapter.js';
 import { keepAliveActive } from '../src/dawn.js';
 import { exportOnnx, onnxWebAdapter } from '../src/index.js';
-import { BLOCK_CASES, blockModel } from './cases.js';
 
 const adapter = onnxWebAdapter;
 const availability = await adapter.probe('webgpu');
@@ -32,8 +32,8 @@ describe('onnx-web:webgpu', () => {
     async () => {
       // One avgdown block (conv, folded BN, relu, add, ceil-mode avg pool): SwiftShader compiles
       // every shader on the CPU, so each extra case costs seconds.
-      for (const c of [BLOCK_CASES[4]!]) {
-        const { graph, weights } = blockModel(c);
+      for (const c of [graphCase('blocks/avgdown-stride2-ceil-7x9')]) {
+        const { graph, weights } = materials(c);
         const x = seededInput(c.shape, 2);
         const m = await adapter.compile(graph, weights, { backend: 'webgpu' });
         const y = await m.run(x);
@@ -58,7 +58,7 @@ describe('onnx-web:webgpu', () => {
   it.skipIf(!availability.available)(
     'a node forced off the WebGPU EP fails session creation (no silent CPU)',
     async () => {
-      const { graph, weights } = blockModel(BLOCK_CASES[0]!);
+      const { graph, weights } = materials(graphCase('blocks/basic-identity-7x9-batch3'));
       const bytes = exportOnnx(graph, weights);
       const e = await createWebGpuSessionForcingCpu(bytes, ['relu1']).catch((x) => x);
       expect(isResblocksError(e, 'BACKEND_UNAVAILABLE'), String(e)).toBe(true);

@@ -28,7 +28,11 @@ export type ErrorCode =
   | 'UNKNOWN_BACKEND'
   | 'DISPOSED'
   | 'EXPORT'
-  | 'IO';
+  | 'IO'
+  // PyTorch checkpoints and weight-file detection
+  | 'CHECKPOINT_FORMAT'
+  | 'CHECKPOINT_GLOBAL'
+  | 'WEIGHTS_FORMAT';
 
 export class ResblocksError extends Error {
   readonly code: ErrorCode;

@@ -8,6 +8,8 @@ export interface PageSuiteOptions {
   readonly networks: readonly string[];
   readonly maxBlockCases: number;
   readonly randomCases: number;
+  /** Per group: at most N evenly spaced cases, or the listed ids (see SuiteOptions.sample). */
+  readonly sample?: Readonly<Record<string, number | readonly string[]>>;
   readonly exclude?: Readonly<Record<string, string>>;
 }
 
@@ -78,6 +80,7 @@ window.conformance = {
       networks: options.networks,
       maxBlockCases: options.maxBlockCases,
       randomCases: options.randomCases,
+      ...(options.sample ? { sample: options.sample } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),
       onCase: (r) =>
         console.log(

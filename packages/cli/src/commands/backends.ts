@@ -1,10 +1,14 @@
 import { chooseBackend, type ProbedBackend } from '@resblocks/spec';
 import { loadAdapters, resolveBackends, usable } from '../adapters.js';
 import { parseCommandArgs } from '../args.js';
+import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { renderTable } from '../table.js';
+import { measureBackends } from './backends-measure.js';
 
 const HELP = `Usage: resblocks backends [--json]
+       resblocks backends --measure [--model resnet50] [--size 224] [--batch 1] [--fresh]
+                         [--include-software] [--exclude x,y] [--json]
 
 Lists every backend the installed adapters offer, whether it can run on this machine (and
 why not), what it runs on (device: gpu, software for a CPU-emulated GPU such as SwiftShader,
@@ -13,13 +17,31 @@ cpu), and the backend recommended here. The recommendation comes from chooseBack
 WebGL, native, wasm, software GPUs, plain JavaScript. The float64 reference is listed but
 never recommended (it is the oracle, not a runtime).
 
-Options:
-  --json        print the list as JSON
-  --verbose     print stack traces on errors
-  -h, --help    show this help
+With --measure, the choice is measured instead (chooseBackend with measure, from
+@resblocks/conformance): every available backend first passes a short verification against
+the float64 reference (backend identity, a basic, a bottleneck and a grouped ResNeXt block,
+a small network), then the model is timed on it (compile, one warm-up, a few timed runs;
+backends that cannot win are stopped early from small pilot runs). The fastest verified
+backend is chosen, and the table says why each other one was not. Software-rendered GPUs
+are listed but not measured unless --include-software. The decision is cached per device
+fingerprint (CPU, threads, runtime, every backend's probe) in $XDG_CACHE_HOME/resblocks
+(or ~/.cache/resblocks); an entry that does not match is ignored and measured again.
 
-Example:
+Options:
+  --measure             measure and choose instead of ranking
+  --model NAME          network to time (default resnet50)
+  --size S              input height and width (default 224; 32 for CIFAR networks)
+  --batch N             batch size (default 1)
+  --fresh               measure again even when a cached decision holds
+  --include-software    also measure software-rendered GPUs (slow: minutes)
+  --exclude x,y         backends (adapter:backend) to leave out
+  --json                print the list (or the measured table) as JSON
+  --verbose             print stack traces on errors
+  -h, --help            show this help
+
+Examples:
   resblocks backends
+  resblocks backends --measure --model resnet18 --size 224
 `;
 
 function infoSummary(p: ProbedBackend): string {
@@ -32,10 +54,25 @@ function infoSummary(p: ProbedBackend): string {
 
 export const backendsCommand: Command = {
   name: 'backends',
-  summary: 'list backends, whether they can run here, and the recommended one',
+  summary: 'list backends, whether they can run here, and the recommended (or measured) one',
   help: HELP,
   async run(argv, io) {
-    const { values } = parseCommandArgs('backends', argv, { json: { type: 'boolean' } });
+    const { values } = parseCommandArgs('backends', argv, {
+      json: { type: 'boolean' },
+      measure: { type: 'boolean' },
+      model: { type: 'string' },
+      size: { type: 'string' },
+      batch: { type: 'string' },
+      fresh: { type: 'boolean' },
+      'include-software': { type: 'boolean' },
+      exclude: { type: 'string' },
+    });
+    if (values.measure) return measureBackends(values, io);
+    const stray = (['model', 'size', 'batch', 'fresh', 'include-software', 'exclude'] as const).find(
+      (k) => values[k] !== undefined,
+    );
+    if (stray)
+      throw usageError(`--${stray} needs --measure`, 'Run `resblocks backends --help` for the options');
     const rows = await resolveBackends(undefined);
     let recommended: ProbedBackend | undefined;
     let noneReason: string | undefined;

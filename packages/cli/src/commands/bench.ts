@@ -7,14 +7,15 @@ import { type BenchResult, loadConformance } from '../conformance.js';
 import { writeOutputFile } from '../files.js';
 import { firstLine, formatMs, formatRate } from '../format.js';
 import { describeMachine, machineInfo } from '../machine.js';
-import { loadWeightsFile, modelGraph } from '../model-files.js';
+import { classesOption, loadModelWeights, modelGraph } from '../model-files.js';
 import { createProgress } from '../progress.js';
 import { barChartSvg } from '../svg.js';
 import { renderTable } from '../table.js';
 import { VERSION } from '../version.js';
 
 const HELP = `Usage: resblocks bench --model NAME [--batch 1,16] [--backends x,y] [--size 224]
-                       [--iterations N] [--warmup N] [--json FILE] [--chart FILE.svg]
+                       [--iterations N] [--warmup N] [--weights FILE] [--classes N]
+                       [--json FILE] [--chart FILE.svg]
 
 Measures inference latency of one model on each backend: compile once, warm up, then time
 --iterations runs end to end (input upload and output readback included). Prints the median
@@ -31,7 +32,8 @@ Options:
   --iterations N        timed runs per measurement (default 10)
   --warmup N            untimed runs first (default 2)
   --max-seconds S       stop a measurement after S seconds once 3 runs are timed (default 60)
-  --weights FILE        .safetensors weights instead of the seeded ones
+  --weights FILE        .safetensors or PyTorch .pth/.pt weights instead of the seeded ones
+  --classes N           class count of the model (default: fc.weight's rows, or the model's)
   --json FILE           write every measurement (with all samples) as JSON
   --chart FILE.svg      write a bar chart of images/s per backend and batch size
   --verbose             print stack traces on errors
@@ -65,9 +67,11 @@ export const benchCommand: Command = {
       weights: { type: 'string' },
       json: { type: 'string' },
       chart: { type: 'string' },
+      classes: { type: 'string' },
     });
     const name = requireOption('bench', 'model', values.model);
-    const graph = modelGraph(name);
+    const classes = classesOption('bench', values.classes);
+    const graph = modelGraph(name, classes);
     const cifar = !graph.nodes.some((n) => n.op === 'maxpool');
     const size = intOption('bench', 'size', values.size, cifar ? 32 : 224, 1, 4096);
     if (size < minInputSize(graph)) {
@@ -94,8 +98,11 @@ export const benchCommand: Command = {
     );
     const deviceOf = (id: string) => runnable.find((r) => r.id === id)?.probed.availability.device ?? null;
     const unavailable = rows.filter((r) => r.reason);
-    const weights =
-      values.weights !== undefined ? await loadWeightsFile(graph, values.weights) : initWeights(graph, 0);
+    // The file decides the class count; without one the seeded weights are as fast as any.
+    const { weights, graph: benchGraph } =
+      values.weights !== undefined
+        ? await loadModelWeights(name, values.weights, classes)
+        : { weights: initWeights(graph, 0), graph };
     const { benchModel } = await loadConformance();
 
     const progress = createProgress(io, 'bench');
@@ -106,7 +113,7 @@ export const benchCommand: Command = {
         for (const batch of batches) {
           progress.label(`${row.id} batch ${batch}`);
           try {
-            const result = await benchModel(row.probed.adapter, row.probed.backend, graph, weights, {
+            const result = await benchModel(row.probed.adapter, row.probed.backend, benchGraph, weights, {
               batch,
               size,
               warmup,

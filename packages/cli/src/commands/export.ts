@@ -1,13 +1,13 @@
-import { type Graph, initWeights, type Weights } from '@resblocks/spec';
+import type { Graph, Weights } from '@resblocks/spec';
 import { importOptional } from '../adapters.js';
 import { intOption, parseCommandArgs, requireOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { writeOutputFile } from '../files.js';
-import { loadWeightsFile, modelGraph } from '../model-files.js';
+import { classesOption, describeWeights, loadModelWeights, seededModel } from '../model-files.js';
 
-const HELP = `Usage: resblocks export --model NAME --output FILE.onnx [--weights FILE.safetensors]
-                        [--seed S] [--keep-batchnorm]
+const HELP = `Usage: resblocks export --model NAME --output FILE.onnx [--weights FILE]
+                        [--seed S] [--classes N] [--keep-batchnorm]
 
 Exports a model with its weights as ONNX (opset 17): input 'input' float32
 [batch, 3, height, width] with symbolic batch/height/width, output 'logits' [batch, classes].
@@ -16,15 +16,18 @@ onnxruntime (node, web) and any other ONNX runtime.
 
 Options:
   --model NAME        network name (e.g. resnet50, resnet8_cifar)
-  --weights FILE      .safetensors weights (default: the spec's seeded weights, see --seed)
+  --weights FILE      .safetensors or PyTorch .pth/.pt weights (default: the spec's seeded
+                      weights, see --seed); the class count comes from fc.weight
   --seed S            seed of the generated weights when no --weights is given (default 0)
+  --classes N         class count of the model (default: fc.weight's rows, or the model's)
   --output FILE       where to write the .onnx file
   --keep-batchnorm    keep BatchNormalization nodes instead of folding them
   --verbose           print stack traces on errors
   -h, --help          show this help
 
-Example:
+Examples:
   resblocks export --model resnet50 --weights resnet50.safetensors --output resnet50.onnx
+  resblocks export --model resnet18 --weights finetuned.pth --output finetuned.onnx
 `;
 
 type ExportOnnx = (graph: Graph, weights: Weights, options?: { foldBatchNorm?: boolean }) => Uint8Array;
@@ -55,6 +58,7 @@ export const exportCommand: Command = {
       seed: { type: 'string' },
       output: { type: 'string', short: 'o' },
       'keep-batchnorm': { type: 'boolean' },
+      classes: { type: 'string' },
     });
     const name = requireOption('export', 'model', values.model);
     const output = requireOption('export', 'output', values.output);
@@ -62,13 +66,14 @@ export const exportCommand: Command = {
       throw usageError('--seed applies only without --weights', 'Pass one of --weights or --seed');
     }
     const seed = intOption('export', 'seed', values.seed, 0, 0, 2 ** 32 - 1);
-    const graph = modelGraph(name);
-    const weights =
-      values.weights !== undefined ? await loadWeightsFile(graph, values.weights) : initWeights(graph, seed);
+    const classes = classesOption('export', values.classes);
+    const loaded =
+      values.weights !== undefined ? await loadModelWeights(name, values.weights, classes) : undefined;
+    const { graph, weights } = loaded ?? seededModel(name, classes, seed);
     const exportOnnx = await loadExporter();
     const bytes = exportOnnx(graph, weights, { foldBatchNorm: !values['keep-batchnorm'] });
     await writeOutputFile(output, bytes, 'output file');
-    const source = values.weights !== undefined ? values.weights : `seeded weights (seed ${seed})`;
+    const source = loaded ? describeWeights(values.weights!, loaded) : `seeded weights (seed ${seed})`;
     io.out(`wrote ${name} with ${source} as ONNX (${bytes.byteLength} bytes) to ${output}`);
     return 0;
   },

@@ -6,42 +6,53 @@ import type { Command } from '../command.js';
 import { MAX_FILE_BYTES, readInputFile, writeOutputFile } from '../files.js';
 import { decodeImage, isImageFile, preprocessImageNet } from '../image.js';
 import { imagenetLabels, topK } from '../labels.js';
-import { loadWeightsFile, modelGraph } from '../model-files.js';
+import { checkModelName, classesOption, loadModelWeights } from '../model-files.js';
 import { parseNpy, serializeNpy } from '../npy.js';
 
-const HELP = `Usage: resblocks run --model NAME --weights FILE.safetensors --input FILE
-                     [--backend ADAPTER:BACKEND] [--output FILE.npy] [--top K]
+const HELP = `Usage: resblocks run --model NAME --weights FILE --input FILE
+                     [--backend ADAPTER:BACKEND] [--output FILE.npy] [--top K] [--classes N]
 
 Runs a model on one backend.
 
-  --input FILE.npy        float32 array [N, 3, H, W] (numpy.save of a C-order float32 array)
+  --input FILE.npy        float32 array [N, 3, H, W] (numpy.save of a C-order array; float64
+                          is converted to float32)
   --input FILE.png|.jpg   an image, preprocessed the standard ImageNet way: shorter side
                           resized to 256 (bilinear), center crop 224x224, scaled to [0, 1],
                           normalised with mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]
 
-The weights (torchvision state_dict names) are checked against the model first: missing,
-unexpected and mis-shaped keys are named. The logits [N, classes] are written as float32
-.npy with --output, and the top classes of each input are printed (with ImageNet labels
-for 1000-class models).
+The weights (torchvision state_dict names) are a .safetensors file or a PyTorch checkpoint
+(torch.save of a state_dict, .pth/.pt), told apart by their content; a checkpoint is read
+without running anything in it. The class count comes from fc.weight (a fine-tuned model
+with 10 classes runs as is) or --classes. The weights are checked against the model first:
+missing, unexpected and mis-shaped keys are named. The logits [N, classes] are written as
+float32 .npy with --output, and the top classes of each input are printed (with ImageNet
+labels for 1000-class models).
 
 Options:
   --model NAME        network name (e.g. resnet50, resnet8_cifar)
-  --weights FILE      .safetensors weights (e.g. from torchvision, or resblocks init-weights)
+  --weights FILE      .safetensors or PyTorch .pth/.pt weights (e.g. torchvision's, your own
+                      fine-tuned ones, or resblocks init-weights)
   --input FILE        .npy, .png or .jpg input (recognised by content)
   --backend ID        adapter:backend, e.g. tfjs:wasm (default: the one \`resblocks backends\`
                       recommends here)
   --output FILE       write the logits as float32 .npy
   --top K             how many classes to print per input (default 5, 0 for none)
+  --classes N         class count of the model (default: the rows of fc.weight)
   --verbose           print stack traces on errors
   -h, --help          show this help
 
 Examples:
   resblocks run --model resnet50 --weights resnet50.safetensors --input cat.jpg
+  resblocks run --model resnet18 --weights finetuned.pth --input cat.jpg
   resblocks run --model resnet8_cifar --weights w.safetensors --input x.npy \\
       --backend reference:float64 --output logits.npy
 `;
 
-async function readInput(path: string, inChannels: number): Promise<{ tensor: Tensor; image: boolean }> {
+async function readInput(
+  path: string,
+  inChannels: number,
+  io: Parameters<Command['run']>[1],
+): Promise<{ tensor: Tensor; image: boolean }> {
   const bytes = await readInputFile(path, 'input file', MAX_FILE_BYTES.input);
   if (isImageFile(bytes)) {
     if (inChannels !== 3) {
@@ -75,6 +86,7 @@ async function readInput(path: string, inChannels: number): Promise<{ tensor: Te
       { shape: arr.shape },
     );
   }
+  if (arr.convertedFrom) io.err(`input '${path}' is ${arr.convertedFrom}; converted to float32`);
   return { tensor: { shape: arr.shape, data: arr.data }, image: false };
 }
 
@@ -100,16 +112,18 @@ export const runCommand: Command = {
       backend: { type: 'string' },
       output: { type: 'string', short: 'o' },
       top: { type: 'string' },
+      classes: { type: 'string' },
     });
     const name = requireOption('run', 'model', values.model);
     const weightsPath = requireOption('run', 'weights', values.weights);
     const inputPath = requireOption('run', 'input', values.input);
     const top = intOption('run', 'top', values.top, 5, 0, 1000);
-    const graph = modelGraph(name);
+    const numClasses = classesOption('run', values.classes);
+    checkModelName(name);
     // Names are checked before any file is read; whether the backend can run is probed later.
     if (values.backend !== undefined) await checkBackendName(values.backend);
-    const { tensor: input, image } = await readInput(inputPath, graph.inChannels);
-    const weights = await loadWeightsFile(graph, weightsPath);
+    const { graph, weights } = await loadModelWeights(name, weightsPath, numClasses);
+    const { tensor: input, image } = await readInput(inputPath, graph.inChannels, io);
     const backend = await pickBackend(values.backend, io);
 
     let t = performance.now();

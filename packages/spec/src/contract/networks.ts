@@ -87,7 +87,16 @@ export const NETWORKS: Readonly<Record<string, NetworkSpec>> = Object.fromEntrie
 
 export const NETWORK_NAMES: readonly string[] = Object.keys(NETWORKS);
 
-export function getNetwork(name: string): NetworkSpec {
+/** What may differ from a named network without changing its architecture. */
+export interface NetworkOptions {
+  /** Classes of the final fc layer (a fine-tuned model, e.g. 10 instead of ImageNet's 1000). */
+  numClasses?: number;
+}
+
+/** The largest class count accepted: the fc layer must stay a sensible size. */
+export const MAX_CLASSES = 1_000_000;
+
+export function getNetwork(name: string, options: NetworkOptions = {}): NetworkSpec {
   const n = NETWORKS[name];
   if (!n) {
     throw new ResblocksError(
@@ -98,7 +107,16 @@ export function getNetwork(name: string): NetworkSpec {
       },
     );
   }
-  return n;
+  const { numClasses } = options;
+  if (numClasses === undefined || numClasses === n.numClasses) return n;
+  if (!Number.isSafeInteger(numClasses) || numClasses < 1 || numClasses > MAX_CLASSES) {
+    throw new ResblocksError(
+      'INVALID_CONTRACT',
+      `numClasses must be an integer from 1 to ${MAX_CLASSES}, got ${numClasses}`,
+      { field: 'numClasses', network: name },
+    );
+  }
+  return { ...n, numClasses };
 }
 
 export function validateNetwork(n: NetworkSpec): NetworkSpec {

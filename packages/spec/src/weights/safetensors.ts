@@ -10,7 +10,8 @@ import type { Tensor } from '../tensor.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
+/** Bytes per element of each dtype. */
+export const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
   F64: 8,
   F32: 4,
   F16: 2,
@@ -235,12 +236,28 @@ export function serializeSafetensors(
   tensors: ReadonlyMap<string, WritableTensor>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  const entries = new Map<string, SafetensorsEntry>();
+  for (const [name, t] of tensors) {
+    entries.set(name, {
+      dtype: dtypeOf(t.data),
+      shape: t.shape,
+      bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+    });
+  }
+  return serializeEntries(entries, metadata);
+}
+
+/** Serialises entries of any dtype (their little-endian bytes, in the map's order) with an 8-byte aligned header. */
+export function serializeEntries(
+  entries: ReadonlyMap<string, SafetensorsEntry>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
-  for (const [name, t] of tensors) {
-    const bytes = t.data.byteLength;
-    header[name] = { dtype: dtypeOf(t.data), shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+  for (const [name, e] of entries) {
+    const bytes = e.bytes.byteLength;
+    header[name] = { dtype: e.dtype, shape: [...e.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -255,24 +272,28 @@ export function serializeSafetensors(
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.byteLength;
-  for (const t of tensors.values()) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += t.data.byteLength;
+  for (const e of entries.values()) {
+    out.set(e.bytes, at);
+    at += e.bytes.byteLength;
   }
   return out;
 }
 
-/** Reads float weights from safetensors bytes (converted to float32). Validate them with validateWeights. */
-export function readWeights(file: Uint8Array): Map<string, Tensor> {
-  const { tensors } = parseSafetensors(file);
+/** Float weights from tensor entries (converted to float32). Validate them with validateWeights. */
+export function entriesToWeights(entries: ReadonlyMap<string, SafetensorsEntry>): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
-  for (const [name, e] of tensors) {
+  for (const [name, e] of entries) {
     // torchvision's BN counter is int64; keep its shape so validation can recognise and drop it.
     if (name.endsWith('.num_batches_tracked'))
       out.set(name, { shape: [...e.shape], data: new Float32Array(0) });
     else out.set(name, entryToFloat32(name, e));
   }
   return out;
+}
+
+/** Reads float weights from safetensors bytes (converted to float32). Validate them with validateWeights. */
+export function readWeights(file: Uint8Array): Map<string, Tensor> {
+  return entriesToWeights(parseSafetensors(file).tensors);
 }
 
 export function writeWeights(
