@@ -1,12 +1,13 @@
-import { closeSync, existsSync, ftruncateSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { parseSafetensors, ResblocksError } from '@resblocks/spec';
+import { parseSafetensors, ResblocksError, readWeightsFile } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { jpegFile, jpegWithScans, pngFile, withJpegSize } from '../scripts/image-files.js';
 import { describeError } from '../src/cli-error.js';
 import { decodeImage, IMAGE_LIMITS } from '../src/image.js';
 import { parseNpy } from '../src/npy.js';
+import { writeSeededFiles } from './fixtures-files.js';
 import { errorLines, resblocks, tempDir } from './spawn.js';
 
 /** The typed error a read throws; fails the test if it returns or throws anything else. */
@@ -128,6 +129,16 @@ describe('hostile headers of the other readers', () => {
     expect(performance.now() - t).toBeLessThan(2000);
   });
 
+  it('a PyTorch zip whose directory claims more entries than the file can hold is refused at once', () => {
+    // Found by `npm run fuzz` (reader pytorch, seed 5, iteration 1105): 3 kB that took seconds.
+    const file = new Uint8Array(readFileSync(new URL('./hostile/zip-entry-count.pth', import.meta.url)));
+    const t = performance.now();
+    const error = rejection(() => readWeightsFile(file));
+    expect(error.code).toBe('CHECKPOINT_FORMAT');
+    expect(error.message).toContain(`lists more entries than its ${file.length} bytes can hold`);
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+
   it('an .npy header of 65,000 spaces is rejected in linear time', () => {
     const pad = 65_000;
     const file = new Uint8Array(10 + pad + 2);
@@ -149,7 +160,8 @@ describe('the command line refuses hostile inputs before reading or decoding the
     const fd = openSync(sparse, 'w');
     ftruncateSync(fd, 3 * 2 ** 30); // sparse: takes no disk space
     closeSync(fd);
-    const r = await resblocks(['run', '--model', 'resnet8_cifar', '--weights', 'w', '--input', sparse]);
+    const { weights } = writeSeededFiles(dir);
+    const r = await resblocks(['run', '--model', 'resnet8_cifar', '--weights', weights, '--input', sparse]);
     expect(r.code).toBe(1);
     expect(errorLines(r.stderr)).toEqual([
       `resblocks: error: input file '${sparse}' is 3.0 GiB, more than the 1.0 GiB read at most. Check that this is the right file.`,
@@ -164,17 +176,9 @@ describe('the command line refuses hostile inputs before reading or decoding the
       pngFile({ width: 30000, height: 30000, colorType: 0, idat: deflateSync(Buffer.alloc(4096)) }),
     );
     const output = join(dir, 'y.npy');
-    const r = await resblocks([
-      'run',
-      '--model',
-      'resnet18',
-      '--weights',
-      'w',
-      '--input',
-      input,
-      '--output',
-      output,
-    ]);
+    const { weights } = writeSeededFiles(dir);
+    const args = ['--weights', weights, '--input', input, '--output', output];
+    const r = await resblocks(['run', '--model', 'resnet8_cifar', ...args]);
     expect(r.code).toBe(1);
     expect(errorLines(r.stderr)).toEqual([
       `resblocks: error: image '${input}' is 30000x30000 (900 megapixels); the limit is 100 megapixels. Downscale the image first: the model sees 224x224 pixels after preprocessing.`,
