@@ -2,12 +2,16 @@
  * The readers of untrusted bytes the fuzzer exercises, one entry each. To fuzz another reader, add
  * an entry to FUZZ_TARGETS: its seed files, the read, and the error codes it may reject with.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   type ErrorCode,
   initWeights,
   Mulberry32,
   networkGraph,
   readWeights,
+  readWeightsFile,
   serializeSafetensors,
   sizeOf,
   writeWeights,
@@ -44,6 +48,20 @@ function readImage(file: Uint8Array): void {
   expectThat(img.data.length === 4 * img.width * img.height, 'RGBA size');
   const t = preprocessImageNet(img);
   expectThat(t.data.length === 3 * 224 * 224 && t.data.every(Number.isFinite), 'preprocessed tensor');
+}
+
+/** The spec's small torch.save fixtures (zip and legacy formats, float16/32/64, bfloat16, wrappers). */
+function checkpointSeeds(): Uint8Array[] {
+  const dir = join(
+    dirname(createRequire(import.meta.url).resolve('@resblocks/spec/package.json')),
+    'fixtures/checkpoints',
+  );
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    files: { file: string; kind: string; bytes: number }[];
+  };
+  return manifest.files
+    .filter((f) => f.kind === 'checkpoint' && f.bytes < 16_384)
+    .map((f) => new Uint8Array(readFileSync(join(dir, f.file))));
 }
 
 /** The npy header with another format version (2.0 and 3.0 have a 4-byte header length). */
@@ -85,6 +103,17 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
       }
     },
     codes: ['SAFETENSORS_FORMAT', 'WEIGHTS_DTYPE'],
+  },
+  {
+    name: 'pytorch',
+    seeds: checkpointSeeds,
+    read(file) {
+      for (const [name, t] of readWeightsFile(file)) {
+        if (!name.endsWith('.num_batches_tracked'))
+          expectThat(t.data.length === sizeOf(t.shape), `tensor ${name} size`);
+      }
+    },
+    codes: ['WEIGHTS_FORMAT', 'CHECKPOINT_FORMAT', 'CHECKPOINT_GLOBAL', 'WEIGHTS_DTYPE'],
   },
   {
     name: 'npy',
