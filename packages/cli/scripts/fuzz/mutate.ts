@@ -102,20 +102,27 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   },
 };
 
-export const MUTATION_NAMES = Object.keys(MUTATIONS);
-
-/** One to three mutations stacked, as coverage-less fuzzers do to reach past the first check. */
+/**
+ * One to three mutations stacked, as coverage-less fuzzers do to reach past the first check,
+ * drawn from the generic ones and the target's own (format-aware) ones.
+ */
 export function mutate(
   seed: Uint8Array,
   rng: Mulberry32,
   others: readonly Uint8Array[],
+  extra: Readonly<Record<string, Mutation>> = {},
 ): { file: Uint8Array; applied: string[] } {
+  const all = { ...MUTATIONS, ...extra };
+  const names = Object.keys(all);
   let file = seed;
   const applied: string[] = [];
   for (let k = 1 + (rng.uniform() < 0.3 ? below(rng, 3) : 0); k > 0; k--) {
-    const name = pick(rng, MUTATION_NAMES);
-    file = MUTATIONS[name]!(file, rng, others);
+    const name = pick(rng, names);
+    file = all[name]!(file, rng, others);
     applied.push(name);
   }
   return { file, applied };
 }
+
+/** Image sizes on and around the limits (a side of 10,000 is the 100-megapixel square). */
+export const EDGE_SIDES = [1, 2, 7, 8, 255, 256, 1000, 4095, 9999, 10_000, 10_001, 30_000, 65_535];

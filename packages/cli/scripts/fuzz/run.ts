@@ -55,7 +55,7 @@ export function fuzzFile(
   iteration: number,
 ): { file: Uint8Array; applied: string[] } {
   const rng = streamFor(seed, `${target.name}/${iteration}`);
-  const { file, applied } = mutate(pick(rng, seeds), rng, seeds);
+  const { file, applied } = mutate(pick(rng, seeds), rng, seeds, target.mutations);
   return { file: target.fixup ? target.fixup(file) : file, applied };
 }
 
@@ -81,7 +81,7 @@ export function fuzzReader(target: FuzzTarget, options: FuzzOptions): FuzzReport
     const { file, applied } = fuzzFile(target, seeds, options.seed, i);
     files++;
     largest = Math.max(largest, file.length);
-    let problem: string | undefined;
+    const problems: string[] = [];
     const t = performance.now();
     try {
       target.read(file);
@@ -89,23 +89,25 @@ export function fuzzReader(target: FuzzTarget, options: FuzzOptions): FuzzReport
     } catch (e) {
       if (isResblocksError(e) && target.codes.includes(e.code))
         rejected[e.code] = (rejected[e.code] ?? 0) + 1;
-      else problem = `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+      else problems.push(`threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     }
     const ms = performance.now() - t;
     totalMs += ms;
     maxMs = Math.max(maxMs, ms);
-    if (ms > options.slowMs) problem ??= `took ${ms.toFixed(0)} ms (limit ${options.slowMs} ms)`;
+    if (ms > options.slowMs) problems.push(`took ${ms.toFixed(0)} ms (limit ${options.slowMs} ms)`);
     const rise = peakRss() - rssStart;
     if (rise > options.rssBoundBytes)
-      problem ??= `peak RSS rose ${(rise / MiB).toFixed(0)} MiB (bound ${(options.rssBoundBytes / MiB).toFixed(0)} MiB)`;
-    if (problem) {
+      problems.push(
+        `peak RSS rose ${(rise / MiB).toFixed(0)} MiB (bound ${(options.rssBoundBytes / MiB).toFixed(0)} MiB)`,
+      );
+    if (problems.length) {
       const failure = {
         reader: target.name,
         seed: options.seed,
         iteration: i,
         mutations: applied,
         fileBytes: file.length,
-        problem,
+        problem: problems.join('; '),
       };
       failures.push(failure);
       options.onFailure?.(failure, file);

@@ -18,7 +18,8 @@ import {
 } from '@resblocks/spec';
 import { decodeImage, preprocessImageNet } from '../../src/image.js';
 import { parseNpy, serializeNpy } from '../../src/npy.js';
-import { fixPngCrcs, jpegFile, pngFile } from '../image-files.js';
+import { fixPngCrcs, jpegFile, jpegFrameOffset, pngFile } from '../image-files.js';
+import { EDGE_SIDES, type Mutation, pick } from './mutate.js';
 
 export interface FuzzTarget {
   /** Name in `--readers` and in the report. */
@@ -29,6 +30,8 @@ export interface FuzzTarget {
   read(file: Uint8Array): void;
   /** The typed errors (ResblocksError codes) a bad file may be rejected with; anything else fails. */
   readonly codes: readonly ErrorCode[];
+  /** Format-aware mutations drawn alongside the generic ones. */
+  readonly mutations?: Readonly<Record<string, Mutation>>;
   /** Applied after mutating, e.g. PNG checksums recomputed so they do not hide the rest. */
   fixup?(file: Uint8Array): Uint8Array;
 }
@@ -62,6 +65,26 @@ function checkpointSeeds(): Uint8Array[] {
   return manifest.files
     .filter((f) => f.kind === 'checkpoint' && f.bytes < 16_384)
     .map((f) => new Uint8Array(readFileSync(join(dir, f.file))));
+}
+
+/** An image header declaring other dimensions: `at` finds the fields, `bytes` is their width. */
+function declareSize(at: (file: Uint8Array) => number, bytes: 2 | 4, heightFirst: boolean): Mutation {
+  return (file, rng) => {
+    const out = file.slice();
+    let offset: number;
+    try {
+      offset = at(out);
+    } catch {
+      return out; // an earlier mutation removed the header
+    }
+    if (offset + 2 * bytes > out.length) return out;
+    const view = new DataView(out.buffer);
+    const [w, h] = [pick(rng, EDGE_SIDES), pick(rng, EDGE_SIDES)];
+    const set = (o: number, v: number) => (bytes === 2 ? view.setUint16(o, v) : view.setUint32(o, v));
+    set(offset, heightFirst ? h : w);
+    set(offset + bytes, heightFirst ? w : h);
+    return out;
+  };
 }
 
 /** The npy header with another format version (2.0 and 3.0 have a 4-byte header length). */
@@ -145,6 +168,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
     ],
     read: readImage,
     codes: ['IMAGE_FORMAT', 'INPUT_TOO_LARGE'],
+    mutations: { declareSize: declareSize(() => 16, 4, false) },
     fixup: fixPngCrcs,
   },
   {
@@ -152,5 +176,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
     seeds: () => [jpegFile(40, 30), jpegFile(17, 64, 30), jpegFile(8, 8, 95)],
     read: readImage,
     codes: ['IMAGE_FORMAT', 'INPUT_TOO_LARGE'],
+    // The frame header holds precision, then height and width.
+    mutations: { declareSize: declareSize((f) => jpegFrameOffset(f) + 1, 2, true) },
   },
 ];
