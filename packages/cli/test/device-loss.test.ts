@@ -36,7 +36,7 @@ interface Report {
  */
 const BACKENDS = [
   { id: 'tfjs:webgpu', status: 'kit' },
-  { id: 'gpujs:webgpu', status: 'wrong-error' },
+  { id: 'gpujs:webgpu', status: 'kit' },
   { id: 'onnx-web:webgpu', status: 'hangs' },
 ] as const;
 
