@@ -27,7 +27,7 @@ describe('tfjs:webgpu in Node (Dawn)', () => {
           const gpu = info.gpu as { vendor: string; software: boolean };
           expect(typeof gpu.vendor).toBe('string');
           expect(gpu.software).toBe(probe.device === 'software');
-          expect(info.groupedConv).toBe('dense');
+          expect(info.groupedConv).toBe('kernel');
         } finally {
           await model.dispose();
         }

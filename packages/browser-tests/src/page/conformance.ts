@@ -9,6 +9,8 @@ export interface PageSuiteOptions {
   readonly maxBlockCases: number;
   readonly randomCases: number;
   readonly exclude?: Readonly<Record<string, string>>;
+  /** Fixture groups to draw block cases from (default: all). */
+  readonly groups?: readonly string[];
 }
 
 /** What this browser's GPU APIs run on, read directly (not through any adapter). */
@@ -79,6 +81,7 @@ window.conformance = {
       maxBlockCases: options.maxBlockCases,
       randomCases: options.randomCases,
       ...(options.exclude ? { exclude: options.exclude } : {}),
+      ...(options.groups ? { groups: options.groups } : {}),
       onCase: (r) =>
         console.log(
           `[${id}] ${r.status} ${r.id} ${Math.round(r.durationMs)} ms${r.message ? ` ${r.message}` : ''}`,
