@@ -9,7 +9,7 @@ import { blockDiagonalHWIO, type ConvWeight, depthwiseHWIM, perGroupHWIO, toHWIO
  * - 'kernel': one WGSL (webgpu) or GLSL (webgl) program that reads only each group's own input
  *   channels, bias and ReLU fused (src/kernels/). GPU backends only.
  * - 'dense': one conv with a block-diagonal filter (zeros between groups). groups x the
- *   arithmetic, but a single big kernel, which is what GPUs run best.
+ *   arithmetic in a single big kernel; a NaN or Inf in one group reaches every output (0 x Inf).
  * - 'depthwise': depthwise conv with channel multiplier outPerGroup, then a reshape and a sum over
  *   the inPerGroup contributions of each group. Same arithmetic as the grouped conv.
  * - 'split': split the channels, one conv per group, concat. Many small kernels.
@@ -28,8 +28,10 @@ export const GROUPED_CONV_STRATEGIES: readonly GroupedConvStrategy[] = [
  * resnext50_32x4d at 224x224, batch 1, median of 5 runs, tfjs:wasm (SIMD, 1 thread), 2-core VM:
  *   depthwise 888 ms, split 1581 ms, dense 2280 ms   (resnet50 on the same run: 588 ms)
  * The depthwise form does the grouped conv's own arithmetic; dense does 32x more. cpu follows the
- * same arithmetic argument. On webgpu the grouped kernel replaced the block-diagonal conv, which made
- * resnext50_32x4d cost 2.2-2.3x resnet50 (H100 and SwiftShader alike); webgl runs the same kernel.
+ * same arithmetic argument. On the GPU backends 'kernel' replaced 'dense' (one big block-diagonal
+ * conv), measured as resnext50_32x4d / resnet50 at 64x64, batch 1, runs interleaved, SwiftShader:
+ *   tfjs:webgpu (Node)     dense 1.84x, kernel 0.72x   (dense was 2.2x on an H100 too)
+ *   tfjs:webgl (Chromium)  dense 2.24x, kernel 1.04x
  */
 export function defaultGroupedStrategy(backend: TfjsBackend, nativePackage?: string): GroupedConvStrategy {
   switch (backend) {
