@@ -34,11 +34,11 @@ interface Report {
  * code, so the check is skipped rather than costing its whole time limit). When an adapter moves
  * to the kit its status becomes 'kit'.
  */
-const BACKENDS = [
+const BACKENDS: readonly { id: string; status: 'kit' | 'wrong-error' | 'hangs' }[] = [
   { id: 'tfjs:webgpu', status: 'kit' },
   { id: 'gpujs:webgpu', status: 'kit' },
   { id: 'onnx-web:webgpu', status: 'hangs' },
-] as const;
+];
 
 const child = fileURLToPath(new URL('./child/device-loss.mjs', import.meta.url));
 
