@@ -6,7 +6,7 @@
 #
 # pack: builds the packages, stages the built packages and the runtime files of their dependencies
 #   (scripts/gpu-bench/pack.mjs), adds this machine's Node binary, compresses it all into
-#   .gpu-bench/bundle.tar.xz and downloads Debian's Vulkan loader (libvulkan1 .deb) beside it.
+#   .gpu-bench/bundle.tar.xz and downloads Debian's Vulkan loader and glvnd (.debs) beside it.
 #   Fails if the folder is over its size limit (64 MiB, less the repository's own files).
 # run: unpacks the bundle into /tmp, puts the Vulkan loader in a private prefix (LD_LIBRARY_PATH)
 #   unless the system has one, points the loader at the NVIDIA driver if no Vulkan driver is
@@ -28,6 +28,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pack_dir="$root/.gpu-bench"
 limit_bytes=$((64 * 1024 * 1024))
+VULKAN_DEBS="libvulkan1 libglvnd0 libgl1 libglx0 libegl1 libopengl0 libgles2"
 
 die() {
   echo "gpu-bench: $*" >&2
@@ -53,8 +54,9 @@ pack() {
   mkdir -p "$pack_dir"
   echo "gpu-bench: compressing (xz; a few minutes)"
   tar -C "$stage" -cf - . | xz -T2 -6 >"$pack_dir/bundle.tar.xz"
-  (cd "$pack_dir" && apt-get download libvulkan1) ||
-    die "apt-get download libvulkan1 failed (no Debian package index? run apt-get update)"
+  # The Vulkan loader, and glvnd: NVIDIA's Vulkan driver lives in libGLX_nvidia, which needs it.
+  (cd "$pack_dir" && apt-get download $VULKAN_DEBS) ||
+    die "apt-get download $VULKAN_DEBS failed (no Debian package index? run apt-get update)"
   ls "$pack_dir"/libvulkan1_*.deb >/dev/null
 
   local packed repo total
@@ -106,20 +108,22 @@ run() {
   export PATH="$dest/node/bin:$PATH"
   node --version >/dev/null || die "the packed Node does not run here"
 
-  # Vulkan loader: the system's, else Debian's libvulkan1 in a private prefix (nothing under /).
-  if [ "$packed_vulkan" = 1 ] || ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+  # Vulkan loader and glvnd: the system's, else Debian's packages in a private prefix (nothing under /).
+  if [ "$packed_vulkan" = 1 ] || ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' ||
+    ! ldconfig -p 2>/dev/null | grep -q 'libGLdispatch\.so\.0'; then
     local deb prefix="$dest/vulkan"
-    deb="$(ls "$pack_dir"/libvulkan1_*.deb 2>/dev/null | head -n1)"
-    [ -n "$deb" ] || die "no libvulkan1 .deb in .gpu-bench/"
+    ls "$pack_dir"/libvulkan1_*.deb >/dev/null 2>&1 || die "no libvulkan1 .deb in .gpu-bench/"
     if [ ! -d "$prefix/usr" ]; then
-      if command -v dpkg-deb >/dev/null; then
-        dpkg-deb -x "$deb" "$prefix"
-      else
-        mkdir -p "$prefix" && (cd "$prefix" && ar p "$deb" "$(ar t "$deb" | grep '^data\.tar')" | tar -xJf -)
-      fi
+      for deb in "$pack_dir"/*.deb; do
+        if command -v dpkg-deb >/dev/null; then
+          dpkg-deb -x "$deb" "$prefix"
+        else
+          mkdir -p "$prefix" && (cd "$prefix" && ar p "$deb" "$(ar t "$deb" | grep '^data\.tar')" | tar -xJf -)
+        fi
+      done
     fi
     export LD_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    echo "gpu-bench: Vulkan loader from $(basename "$deb") (private prefix)"
+    echo "gpu-bench: Vulkan loader and glvnd from $(cd "$pack_dir" && ls *.deb | tr '\n' ' ')(private prefix)"
   fi
   # The NVIDIA driver's ICD where no Vulkan driver is registered with the loader.
   local nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json

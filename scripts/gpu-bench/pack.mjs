@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   statSync,
 } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -124,7 +125,10 @@ function copyPackage(name, dir, pkg, target) {
   if (ws) {
     // What npm would publish ("files"), without source maps and declarations.
     copyFile(join(dir, 'package.json'), join(target, 'package.json'));
-    for (const f of pkg.files ?? []) {
+    const files = pkg.files ?? [];
+    for (const f of files) {
+      // A negated entry ("!fixtures/checkpoints") leaves out what an earlier one brought in.
+      if (f.startsWith('!')) continue;
       const src = join(dir, f);
       if (!existsSync(src))
         throw new Error(`${name}: "${f}" from package.json files is missing (build first)`);
@@ -132,6 +136,8 @@ function copyPackage(name, dir, pkg, target) {
         copyTree(src, join(target, f), (e, isDir) => isDir || !/\.(map|d\.ts)$/.test(e));
       else copyFile(src, join(target, f));
     }
+    for (const f of files)
+      if (f.startsWith('!')) rmSync(join(target, f.slice(1)), { recursive: true, force: true });
     return;
   }
   const only = keepOnly(name, pkg);
