@@ -143,6 +143,22 @@ function collectBench() {
   return rows;
 }
 
+// ---- GPU figures: files written by `bash scripts/gpu-bench.sh run` (OUT/gpu-bench.json), copied
+// into docs/data/gpu/. Each holds the runs of one GPU machine, which its machine.description names.
+function gpuBenchRows() {
+  const dir = join(dataDir, 'gpu');
+  return filesIn(dir, (f) => f.endsWith('.json')).flatMap((file) => {
+    const doc = readJson(file);
+    if (doc.tool !== 'scripts/gpu-bench.sh' || !Array.isArray(doc.runs)) return [];
+    const measuredOn = doc.machine?.description ?? 'a GPU machine';
+    return doc.runs
+      .filter((run) => run.result)
+      .flatMap((run) => benchRowsOf({ ...run.result, measuredOn }, 'gpu-bench'))
+      .map((r) => ({ ...r, source: relative(root, file) }));
+  });
+}
+// ---- end of GPU figures
+
 async function ownBench(spec, list, probes) {
   const { benchModel } = await import('@resblocks/conformance');
   const graph = spec.networkGraph('resnet18');
@@ -189,7 +205,11 @@ const conformance = conformanceReports();
 // --bench results are kept in their own file so a later run without --bench still shows them.
 const ownBenchFile = join(dataDir, 'bench-generated.json');
 if (runBench) writeFileSync(ownBenchFile, `${JSON.stringify(await ownBench(spec, list, node), null, 2)}\n`);
-const bench = [...collectBench(), ...(existsSync(ownBenchFile) ? readJson(ownBenchFile) : [])];
+const bench = [
+  ...collectBench(),
+  ...gpuBenchRows(),
+  ...(existsSync(ownBenchFile) ? readJson(ownBenchFile) : []),
+];
 const demoFile = join(packagesDir, 'browser-tests', 'reports', 'demo-result.json');
 const demo = existsSync(demoFile) ? readJson(demoFile) : null;
 

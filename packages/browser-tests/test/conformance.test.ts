@@ -46,10 +46,6 @@ const SLOW: Partial<Record<string, PageSuiteOptions>> = {
   },
 };
 
-/** Adapters whose run() takes no AbortSignal yet: the abort cases are skipped with the reason. */
-const NOT_ON_KIT = /^gpujs:/;
-const ABORT_EXCLUDED = { 'abort/*': 'run() takes no AbortSignal until this adapter is on the adapter kit' };
-
 const missing = chromiumMissing();
 const timings: Record<string, number> = {};
 const reports = new Map<string, ConformanceReport>();
@@ -83,16 +79,18 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
   });
 
   /** Runs the suite in a fresh page; also returns the paths that page fetched. */
-  async function runInPage(id: string): Promise<ConformanceReport & { fetched: string[] }> {
+  async function runInPage(
+    id: string,
+    options: PageSuiteOptions = SLOW[id] ?? OPTIONS,
+  ): Promise<ConformanceReport & { fetched: string[] }> {
     const first = harness.server.requests.length;
     const page = await harness.open('/app/conformance.html');
     const t0 = performance.now();
     try {
       await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 120_000 });
-      const options = SLOW[id] ?? OPTIONS;
       const report = await page.evaluate(([backend, o]) => window.conformance.run(backend, o), [
         id,
-        NOT_ON_KIT.test(id) ? { ...options, exclude: ABORT_EXCLUDED } : options,
+        options,
       ] as const);
       const fetched = harness.server.requests
         .slice(first)
@@ -156,6 +154,22 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
         ).not.toEqual([]);
     });
   }
+
+  // tfjs:webgl's grouped-conv program (vec4 and scalar channel loops, strides, batch 3) on every
+  // ResNeXt fixture; the sampled run above meets only one of them. (tfjs:webgpu's kernel runs its
+  // full grid in Node.)
+  it('tfjs:webgl grouped convolutions: every ResNeXt fixture', async () => {
+    const report = await runInPage('tfjs:webgl', {
+      networks: [],
+      maxBlockCases: 100,
+      randomCases: 0,
+      groups: ['resnext'],
+    });
+    expect(report.summary.failed, failures(report)).toBe(0);
+    const grouped = report.cases.filter((c) => /^fixture\/.*-g(2|32)-/.test(c.id));
+    expect(grouped.length).toBeGreaterThanOrEqual(12);
+    expect(grouped.every((c) => c.status === 'pass')).toBe(true);
+  });
 
   it('GPU backends report a software GPU as software (the chooser ranks it below wasm)', async () => {
     const page = await harness.open('/app/conformance.html');

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { exitCleanlyOnInterrupt } from './interrupt.js';
 import { main } from './main.js';
+
+exitCleanlyOnInterrupt();
 
 // Exit explicitly: GPU runtimes (Dawn) keep the event loop alive after the work is done.
 main(process.argv.slice(2)).then(

@@ -39,6 +39,8 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
     'If you trust the file, load it in PyTorch and save the weights alone: torch.save(model.state_dict(), path)',
   WEIGHTS_FORMAT: 'Pass a .safetensors file or a PyTorch .pth/.pt checkpoint',
   NPY_FORMAT: 'Save the input with numpy.save(path, array.astype(numpy.float32)) in C order',
+  IMAGE_FORMAT: 'Check that the image is complete, or re-save it as an ordinary 8-bit PNG or baseline JPEG',
+  INPUT_TOO_LARGE: 'Downscale the image first: the model sees 224x224 pixels after preprocessing',
   EXPORT: 'Check the model and weights; run `resblocks verify` to check the backends',
   IO: 'Check the path and permissions',
   DISPOSED: 'Compile the model again',

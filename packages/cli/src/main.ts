@@ -6,6 +6,7 @@ import { convertCommand } from './commands/convert.js';
 import { exportCommand } from './commands/export.js';
 import { initWeightsCommand } from './commands/init-weights.js';
 import { runCommand } from './commands/run.js';
+import { soakCommand } from './commands/soak.js';
 import { verifyCommand } from './commands/verify.js';
 import { type Io, processIo } from './io.js';
 import { VERSION } from './version.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   initWeightsCommand,
   exportCommand,
   convertCommand,
+  soakCommand,
 ];
 
 function overview(): string {

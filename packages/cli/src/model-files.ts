@@ -17,7 +17,7 @@ import {
 } from '@resblocks/spec';
 import { intOption } from './args.js';
 import { usageError } from './cli-error.js';
-import { readInputFile } from './files.js';
+import { MAX_FILE_BYTES, readInputFile } from './files.js';
 
 /** Unknown model names are usage errors listing the known ones. */
 export function checkModelName(name: string): void {
@@ -57,7 +57,7 @@ export interface LoadedWeights {
 
 /** Reads a weights file in any supported format (told apart by its bytes); errors name the file. */
 export async function readWeightsFileAt(path: string): Promise<ReturnType<typeof readWeightsEntries>> {
-  const bytes = await readInputFile(path, 'weights file');
+  const bytes = await readInputFile(path, 'weights file', MAX_FILE_BYTES.weights);
   try {
     return readWeightsEntries(bytes);
   } catch (e) {

@@ -183,7 +183,11 @@ export function parseNpy(file: Uint8Array): NpyArray {
   } catch {
     fail('the header is not valid text');
   }
-  const header = new HeaderParser(text.replace(/[\n ]+$/, '')).parse();
+  // numpy pads the header with spaces and a newline. Trimmed with a loop: /[\n ]+$/ takes
+  // quadratic time on a long run of spaces followed by anything else.
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\n')) end--;
+  const header = new HeaderParser(text.slice(0, end)).parse();
   for (const key of Object.keys(header)) {
     if (!['descr', 'shape', 'fortran_order'].includes(key)) fail(`unexpected header key '${key}'`);
   }

@@ -63,6 +63,6 @@ describe('ImageNet preprocessing', () => {
     expect(decodeImage(new Uint8Array(jpg.data), 'x.jpg').height).toBe(30);
     expect(() => decodeImage(new Uint8Array([1, 2, 3, 4]), 'x.bin')).toThrow(/neither a PNG nor a JPEG/);
     const truncated = new Uint8Array(PNG.sync.write(png)).subarray(0, 60);
-    expect(() => decodeImage(truncated, 't.png')).toThrow(/cannot decode png image 't.png'/);
+    expect(() => decodeImage(truncated, 't.png')).toThrow(/cannot decode PNG image 't.png'/);
   });
 });

@@ -1,5 +1,6 @@
 import type { Adapter, Graph, Weights } from '@resblocks/spec';
 import { seededInput } from '@resblocks/spec';
+import { nextTurn } from './next-turn.js';
 
 export interface BenchOptions {
   readonly batch: number;
@@ -52,10 +53,14 @@ export async function benchModel(
     t = performance.now();
     await model.run(input);
     const firstRunMs = performance.now() - t;
-    for (let i = 1; i < warmup; i++) await model.run(input);
+    for (let i = 1; i < warmup; i++) {
+      await nextTurn();
+      await model.run(input);
+    }
     const samples: number[] = [];
     const start = performance.now();
     for (let i = 0; i < iterations; i++) {
+      await nextTurn(); // untimed
       t = performance.now();
       await model.run(input);
       samples.push(performance.now() - t);

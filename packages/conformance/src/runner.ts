@@ -10,6 +10,7 @@ import {
 import { listCases } from './cases/index.js';
 import { probeBlock } from './cases/probe-block.js';
 import { CaseFailure } from './check.js';
+import { nextTurn } from './next-turn.js';
 import type {
   CaseContext,
   CaseResult,
@@ -208,6 +209,7 @@ export async function runConformance(
   options.onPlan?.(run.cases.length);
   try {
     for (const c of run.cases) {
+      await nextTurn();
       const r = await run.run(c);
       options.onCase?.(r);
     }

@@ -1,30 +1,20 @@
-import type { KernelInstance, KernelShortcut } from './lib.js';
+import type { KernelInstance, KernelShortcut, WebGPUContext } from './gpujs-api.js';
 
-/** Live objects this adapter created, per backend. */
-interface Live {
-  models: number;
-  gpus: number;
-  kernels: Set<KernelShortcut>;
-}
+/** Live kernels this adapter built, per backend. */
+const live = new Map<string, Set<KernelShortcut>>();
 
-const live = new Map<string, Live>();
-
-function entry(backend: string): Live {
+function kernels(backend: string): Set<KernelShortcut> {
   let e = live.get(backend);
   if (!e) {
-    e = { models: 0, gpus: 0, kernels: new Set() };
+    e = new Set();
     live.set(backend, e);
   }
   return e;
 }
 
 export const counters = {
-  modelCreated: (b: string) => void entry(b).models++,
-  modelDisposed: (b: string) => void entry(b).models--,
-  gpuCreated: (b: string) => void entry(b).gpus++,
-  gpuDestroyed: (b: string) => void entry(b).gpus--,
-  kernelCreated: (b: string, k: KernelShortcut) => void entry(b).kernels.add(k),
-  kernelDestroyed: (b: string, k: KernelShortcut) => void entry(b).kernels.delete(k),
+  kernelCreated: (b: string, k: KernelShortcut) => void kernels(b).add(k),
+  kernelDestroyed: (b: string, k: KernelShortcut) => void kernels(b).delete(k),
 };
 
 /**
@@ -41,11 +31,43 @@ export function kernelBuffers(k: KernelInstance): number {
   return n;
 }
 
+/** The engine's live counters for resources(): kernels, and on webgpu the GPU buffers they hold. */
 export function snapshot(backend: string): Record<string, number> {
-  const e = entry(backend);
+  const e = kernels(backend);
+  if (backend !== 'webgpu') return { kernels: e.size };
   let buffers = 0;
-  for (const k of e.kernels) buffers += kernelBuffers(k.kernel);
-  const out: Record<string, number> = { models: e.models, gpus: e.gpus, kernels: e.kernels.size };
-  if (backend === 'webgpu') out.buffers = buffers;
-  return out;
+  for (const k of e) buffers += kernelBuffers(k.kernel);
+  return { kernels: e.size, buffers };
+}
+
+/** Submits and buffer writes seen on one WebGPU queue since it was first counted. */
+export interface QueueCounts {
+  submits: number;
+  writes: number;
+}
+
+const queues = new WeakMap<object, QueueCounts>();
+
+/**
+ * Counts what really reaches the device's queue (gpu.js submits once per kernel call and writes
+ * each call's parameters): the queue's own `submit` and `writeBuffer` are wrapped once.
+ */
+export function queueCounts(device: WebGPUContext['device']): QueueCounts {
+  const queue = device.queue as Record<'submit' | 'writeBuffer', (...a: unknown[]) => unknown>;
+  let c = queues.get(queue);
+  if (!c) {
+    const counts: QueueCounts = { submits: 0, writes: 0 };
+    const { submit, writeBuffer } = queue;
+    queue.submit = function (this: unknown, ...a: unknown[]) {
+      counts.submits++;
+      return submit.apply(this, a);
+    };
+    queue.writeBuffer = function (this: unknown, ...a: unknown[]) {
+      counts.writes++;
+      return writeBuffer.apply(this, a);
+    };
+    queues.set(queue, counts);
+    c = counts;
+  }
+  return c;
 }

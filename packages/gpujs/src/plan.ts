@@ -7,6 +7,7 @@ import {
   type LinearNode,
   type MaxPoolNode,
   ResblocksError,
+  soleConsumers,
   type Weights,
 } from '@resblocks/spec';
 
@@ -59,18 +60,12 @@ export interface Plan {
 /**
  * Groups the (already BN-folded) graph into kernel launches: a conv or elementwise node takes the
  * add / batchnorm / relu nodes that follow it into its epilogue, as long as each value it swallows
- * has that next node as its only consumer and is not the graph output. A fused launch runs at the
+ * has that next node as its sole consumer (`soleConsumers`). A fused launch runs at the
  * position of its last node, so an add's other operand (a shortcut computed after the branch) is
  * always ready.
  */
 export function buildPlan(graph: Graph, weights: Weights): Plan {
-  const uses = new Map<string, number>();
-  const consumer = new Map<string, GraphNode>();
-  for (const n of graph.nodes)
-    for (const i of n.inputs) {
-      uses.set(i, (uses.get(i) ?? 0) + 1);
-      consumer.set(i, n);
-    }
+  const sole = soleConsumers(graph);
   const param = (name: string): Float32Array => {
     const t = weights.get(name);
     if (!t) throw new ResblocksError('WEIGHTS_MISSING', `weight '${name}' is missing`, { key: name });
@@ -86,9 +81,8 @@ export function buildPlan(graph: Graph, weights: Weights): Plan {
     const steps: Step[] = [];
     let value = start;
     for (;;) {
-      if (uses.get(value) !== 1 || value === graph.output) break;
-      const next = consumer.get(value)!;
-      if (claimed.has(next.name)) break;
+      const next = sole.get(value);
+      if (!next || claimed.has(next.name)) break;
       const step = asStep(next, value);
       if (!step) break;
       steps.push(step);

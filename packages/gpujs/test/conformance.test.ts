@@ -1,15 +1,13 @@
 import { defineConformanceSuite } from '@resblocks/conformance';
 import { gpujsAdapter } from '../src/index.js';
 
-const exclude = { 'abort/*': 'run() takes no AbortSignal until this adapter is on the adapter kit' };
 const expectMode = (mode: string) => (info: Readonly<Record<string, unknown>>) =>
   info.mode === mode ? undefined : `gpu.js ran mode '${String(info.mode)}', expected '${mode}'`;
 
 // webasm is the fast CPU path: the whole suite. cpu (plain JS) gets a lighter grid.
-await defineConformanceSuite(gpujsAdapter, 'webasm', { expectInfo: expectMode('webasm'), exclude });
+await defineConformanceSuite(gpujsAdapter, 'webasm', { expectInfo: expectMode('webasm') });
 await defineConformanceSuite(gpujsAdapter, 'cpu', {
   expectInfo: expectMode('cpu'),
-  exclude,
   networks: ['resnet8_cifar'],
   maxBlockCases: 24,
   randomCases: 4,
@@ -19,7 +17,6 @@ await defineConformanceSuite(gpujsAdapter, 'cpu', {
 await defineConformanceSuite(gpujsAdapter, 'webgpu', {
   expectInfo: (info) => expectMode('webgpu')(info) ?? (info.adapter ? undefined : 'no WebGPU adapter info'),
   networks: ['resnet8_cifar'],
-  exclude,
   maxBlockCases: 16,
   randomCases: 3,
   sample: {

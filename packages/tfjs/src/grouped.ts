@@ -1,33 +1,39 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TfjsBackend } from './engine.js';
-import { blockDiagonalHWIO, type ConvWeight, depthwiseHWIM, perGroupHWIO } from './layout.js';
+import { type GroupedConvAttrs, registerGroupedConv, runGroupedConv } from './kernels/grouped-conv.js';
+import { blockDiagonalHWIO, type ConvWeight, depthwiseHWIM, perGroupHWIO, toHWIO } from './layout.js';
 
 /**
- * tfjs conv2d has no `groups`, so a grouped convolution (ResNeXt) is built from other ops:
+ * tfjs conv2d has no `groups`, so a grouped convolution (ResNeXt) is either our own kernel or built
+ * from other ops:
+ * - 'kernel': one WGSL (webgpu) or GLSL (webgl) program that reads only each group's own input
+ *   channels, bias and ReLU fused (src/kernels/). GPU backends only.
  * - 'dense': one conv with a block-diagonal filter (zeros between groups). groups x the
- *   arithmetic, but a single big kernel, which is what GPUs run best.
+ *   arithmetic in a single big kernel; a NaN or Inf in one group reaches every output (0 x Inf).
  * - 'depthwise': depthwise conv with channel multiplier outPerGroup, then a reshape and a sum over
  *   the inPerGroup contributions of each group. Same arithmetic as the grouped conv.
  * - 'split': split the channels, one conv per group, concat. Many small kernels.
  */
-export type GroupedConvStrategy = 'dense' | 'depthwise' | 'split';
+export type GroupedConvStrategy = 'kernel' | 'dense' | 'depthwise' | 'split';
 
-export const GROUPED_CONV_STRATEGIES: readonly GroupedConvStrategy[] = ['dense', 'depthwise', 'split'];
+export const GROUPED_CONV_STRATEGIES: readonly GroupedConvStrategy[] = [
+  'kernel',
+  'dense',
+  'depthwise',
+  'split',
+];
 
 /**
- * Chosen by measurement (npm run bench -- --models resnet50,resnext50_32x4d --grouped all),
- * resnext50_32x4d at 224x224, batch 1, median of 5 runs, tfjs:wasm (SIMD, 1 thread), 2-core VM:
- *   depthwise 888 ms, split 1581 ms, dense 2280 ms   (resnet50 on the same run: 588 ms)
- * The depthwise form does the grouped conv's own arithmetic; dense does 32x more. cpu follows the
- * same arithmetic argument. On GPUs the block-diagonal conv is one large kernel instead of a
- * depthwise pass plus a reduction, which is what they run best; this machine has only SwiftShader,
- * so that choice (and tfjs-node-gpu's) is not re-measured here.
+ * Chosen by measurement (`npm run bench -w @resblocks/tfjs -- --models resnet50,resnext50_32x4d
+ * --grouped all`; the figures are in the tfjs API docs). On wasm and cpu the depthwise form does the
+ * grouped conv's own arithmetic and wins; on the GPU backends our own kernel ('kernel') beats the
+ * block-diagonal 'dense' conv, which does groups x the arithmetic.
  */
 export function defaultGroupedStrategy(backend: TfjsBackend, nativePackage?: string): GroupedConvStrategy {
   switch (backend) {
     case 'webgpu':
     case 'webgl':
-      return 'dense';
+      return 'kernel';
     case 'tensorflow':
       return nativePackage?.endsWith('-gpu') ? 'dense' : 'depthwise';
     default:
@@ -82,6 +88,7 @@ export function denseConv(a: ConvArgs, hwio: Float32Array, inChannels: number): 
 export function groupedConv(a: ConvArgs, strategy: GroupedConvStrategy): ConvOp {
   const { weight: w, groups } = a;
   const cin = w.inPerGroup * groups;
+  if (strategy === 'kernel') return kernelConv(a);
   if (strategy === 'dense') return denseConv(a, blockDiagonalHWIO(w, groups), cin);
   const outPerGroup = w.out / groups;
   const bias = a.bias ? tf.tensor1d(a.bias) : undefined;
@@ -124,5 +131,25 @@ export function groupedConv(a: ConvArgs, strategy: GroupedConvStrategy): ConvOp 
       );
       return tf.concat(ys, 3) as tf.Tensor4D;
     },
+  };
+}
+
+/** The grouped-conv kernel of the active backend; filter [kh, kw, inPerGroup, out]. */
+function kernelConv(a: ConvArgs): ConvOp {
+  registerGroupedConv(tf.getBackend());
+  const { weight: w } = a;
+  const filter = tf.tensor4d(toHWIO(w), [w.kh, w.kw, w.inPerGroup, w.out]);
+  const bias = a.bias ? tf.tensor1d(a.bias) : undefined;
+  const [, [pt, pb], [pl, pr]] = a.pad;
+  const attrs: GroupedConvAttrs = {
+    groups: a.groups,
+    stride: a.stride,
+    dilation: a.dilation,
+    pads: [pt, pl, pb, pr],
+    relu: a.relu,
+  };
+  return {
+    tensors: bias ? [filter, bias] : [filter],
+    apply: (x) => runGroupedConv(x, filter, bias, attrs),
   };
 }

@@ -12,9 +12,9 @@ await defineConformanceSuite(tfjsAdapter, 'webgpu', {
     if (typeof gpu?.vendor !== 'string') return 'no GPU adapter vendor in info.gpu';
     if (gpu.software !== (probe.device === 'software'))
       return `info.gpu.software is ${String(gpu.software)} but the probe says device '${probe.device}'`;
-    return info.groupedConv === 'dense'
+    return info.groupedConv === 'kernel'
       ? undefined
-      : `groupedConv '${String(info.groupedConv)}', not 'dense'`;
+      : `groupedConv '${String(info.groupedConv)}', not 'kernel'`;
   },
   // SwiftShader compiles every shader on the CPU: a subsample of the block grid keeps this fast.
   maxBlockCases: 24,

@@ -9,7 +9,7 @@ import {
   type Tensor,
 } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
-import { NATIVE_PACKAGES, tfjsAdapter } from '../src/index.js';
+import { NATIVE_PACKAGES, type TfjsCompileOptions, tfjsAdapter } from '../src/index.js';
 
 const graph = lowerBlock(blockContract({ kind: 'basic', planes: 4 }));
 const weights = initWeights(graph, 1);
@@ -77,7 +77,17 @@ describe('bad input', () => {
     await expectCode(
       tfjsAdapter.compile(graph, weights, { backend: 'cpu', groupedConv: 'magic' } as never),
       'INVALID_CONTRACT',
-      /dense, depthwise, split/,
+      /kernel, dense, depthwise, split/,
+    );
+    // The grouped-conv kernel exists for GPU backends only: asking for it elsewhere is an error.
+    const grouped = lowerBlock(blockContract({ kind: 'bottleneck', planes: 4, groups: 2, baseWidth: 32 }));
+    await expectCode(
+      tfjsAdapter.compile(grouped, initWeights(grouped, 1), {
+        backend: 'cpu',
+        groupedConv: 'kernel',
+      } as TfjsCompileOptions),
+      'INVALID_CONTRACT',
+      /'kernel' runs on tfjs:webgpu, tfjs:webgl, not on tfjs:cpu/,
     );
   });
 });

@@ -11,6 +11,8 @@ export interface PageSuiteOptions {
   /** Per group: at most N evenly spaced cases, or the listed ids (see SuiteOptions.sample). */
   readonly sample?: Readonly<Record<string, number | readonly string[]>>;
   readonly exclude?: Readonly<Record<string, string>>;
+  /** Fixture groups to draw block cases from (default: all). */
+  readonly groups?: readonly string[];
 }
 
 /** What this browser's GPU APIs run on, read directly (not through any adapter). */
@@ -82,6 +84,7 @@ window.conformance = {
       randomCases: options.randomCases,
       ...(options.sample ? { sample: options.sample } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),
+      ...(options.groups ? { groups: options.groups } : {}),
       onCase: (r) =>
         console.log(
           `[${id}] ${r.status} ${r.id} ${Math.round(r.durationMs)} ms${r.message ? ` ${r.message}` : ''}`,

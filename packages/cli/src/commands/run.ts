@@ -3,7 +3,7 @@ import { checkBackendName, loadAdapters, requireBackend, usable } from '../adapt
 import { intOption, parseCommandArgs, requireOption } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
-import { readInputFile, writeOutputFile } from '../files.js';
+import { MAX_FILE_BYTES, readInputFile, writeOutputFile } from '../files.js';
 import { decodeImage, isImageFile, preprocessImageNet } from '../image.js';
 import { imagenetLabels, topK } from '../labels.js';
 import { checkModelName, classesOption, loadModelWeights } from '../model-files.js';
@@ -53,7 +53,7 @@ async function readInput(
   inChannels: number,
   io: Parameters<Command['run']>[1],
 ): Promise<{ tensor: Tensor; image: boolean }> {
-  const bytes = await readInputFile(path, 'input file');
+  const bytes = await readInputFile(path, 'input file', MAX_FILE_BYTES.input);
   if (isImageFile(bytes)) {
     if (inChannels !== 3) {
       throw new CliError(

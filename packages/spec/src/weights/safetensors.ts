@@ -24,8 +24,12 @@ export const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
   BOOL: 1,
 };
 
-/** The format's own limit on the JSON header (100 MB). */
-export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Largest JSON header read. The format allows 100 MB, but a ResNet's header is under 100 kB and
+ * the largest published checkpoints' a few MB, while JSON.parse can take 15 times the text's size
+ * in memory: 16 MiB keeps that under 256 MiB.
+ */
+export const MAX_HEADER_BYTES = 16 * 2 ** 20;
 
 export interface SafetensorsEntry {
   readonly dtype: SafetensorsDtype;
@@ -43,6 +47,33 @@ function fail(message: string, details: Record<string, unknown> = {}): never {
   throw new ResblocksError('SAFETENSORS_FORMAT', `invalid safetensors file: ${message}`, details);
 }
 
+const [QUOTE, BACKSLASH, OPEN_OBJECT, OPEN_ARRAY, CLOSE_OBJECT, CLOSE_ARRAY] = [
+  0x22, 0x5c, 0x7b, 0x5b, 0x7d, 0x5d,
+];
+
+/**
+ * Checks, before JSON.parse, that the header nests no deeper than the format does,
+ * { name: { dtype, shape: [...], data_offsets: [...] }, __metadata__: { key: value } }: an object
+ * at the top, at most three levels, nothing inside arrays. Deeply nested or array-of-object text
+ * costs JSON.parse far more memory and time than its size.
+ */
+function checkHeaderNesting(header: Uint8Array): void {
+  const open: number[] = [];
+  let inString = false;
+  for (let i = 0; i < header.length; i++) {
+    const b = header[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+      if ((open.length === 0 && b !== OPEN_OBJECT) || open.length === 3 || open.at(-1) === OPEN_ARRAY)
+        fail(`header nests JSON deeper than safetensors does (offset ${8 + i})`);
+      open.push(b);
+    } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) open.pop();
+  }
+}
+
 export function parseSafetensors(file: Uint8Array): SafetensorsFile {
   if (!(file instanceof Uint8Array)) fail('expected bytes (Uint8Array)');
   if (file.byteLength < 8) fail(`file is ${file.byteLength} bytes, shorter than the 8-byte header length`);
@@ -54,6 +85,7 @@ export function parseSafetensors(file: Uint8Array): SafetensorsFile {
   if (8 + headerLen > file.byteLength) {
     fail(`header length ${headerLen} runs past the end of the ${file.byteLength}-byte file`, { headerLen });
   }
+  checkHeaderNesting(file.subarray(8, 8 + headerLen));
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.subarray(8, 8 + headerLen)));

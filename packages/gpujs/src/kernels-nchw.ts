@@ -1,25 +1,19 @@
 import type { AvgPoolNode, Conv2dNode, LinearNode, MaxPoolNode } from '@resblocks/spec';
+import type { KernelFamily, KernelSource } from './kernel-family.js';
 import type { Layout } from './layout.js';
 import type { Step } from './plan.js';
 
 /**
- * gpu.js kernel sources, generated per op configuration so every size, stride and pad is a
- * literal: loops get constant bounds (no LOOP_MAX guard on WebGPU, no dynamic trip counts in
- * wasm) and the 1x1 / unpadded cases drop their bounds checks. Weights are gpu.js constants,
- * uploaded once when the kernel is built.
+ * The NCHW kernel family, for gpu.js's GL and plain-JS (cpu) modes: one thread per output
+ * element, every value NCHW and read as gpu.js 3-D arrays `v[n*C + c][y][x]` (output `[W, H,
+ * N*C]`), so the flat order is exactly NCHW. Sources are generated per op configuration so every
+ * size, stride and pad is a literal: loops get constant bounds and the 1x1 / unpadded cases drop
+ * their bounds checks. Weights are gpu.js constants, uploaded once when the kernel is built.
  *
- * Index arithmetic runs in f32 on the GPU backends: every index stays an exact integer below
+ * Index arithmetic runs in f32 (gpu.js's GLSL numbers): every index stays an exact integer below
  * 2^24, and the one division, z -> (n, c), is floor((z + 0.5) / C), whose half-step margin
- * absorbs WGSL's 2.5 ulp division error.
+ * absorbs the shader's inexact division.
  */
-export interface KernelSource {
-  readonly source: string;
-  /** Constant arrays (weights, bias, BN scale/shift), by name. */
-  readonly constants: Readonly<Record<string, Float32Array>>;
-  /** Parameter names in call order; the first reads `input`, the rest the add operands. */
-  readonly params: readonly string[];
-}
-
 const int = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
 
 /** Reads value `name` (laid out as `l`) at the current thread's element. */
@@ -75,19 +69,19 @@ function finish(params: string[], body: string[]): string {
   return `function (${params.join(', ')}) {\n${body.join('\n')}\n}`;
 }
 
-export function eltwiseSource(l: Layout, steps: readonly Step[]): KernelSource {
+function eltwiseSource(l: Layout, steps: readonly Step[]): KernelSource {
   const constants: Record<string, Float32Array> = {};
   const params = ['x'];
   const body = [...prologue(l, needsChannel(steps)), `let v = ${here('x', l)};`];
   body.push(...applySteps(steps, l, constants, params), 'return v;');
-  return { source: finish(params, body), constants, params };
+  return { source: finish(params, body), constants };
 }
 
 /**
  * Direct convolution, one thread per output element. Grouped natively: output channel oc reads
  * only the in/groups input channels of its group, g = floor(oc / (out/groups)).
  */
-export function convSource(
+function convSource(
   node: Conv2dNode,
   x: Layout,
   y: Layout,
@@ -146,11 +140,14 @@ export function convSource(
     body.push('let v = acc + this.constants.b[c];');
   } else body.push('let v = acc;');
   body.push(...applySteps(steps, y, constants, params), 'return v;');
-  return { source: finish(params, body), constants, params };
+  return { source: finish(params, body), constants };
 }
 
-/** PyTorch max pooling: padding never wins (the window is seeded with its first in-bounds element). */
-export function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
+/**
+ * PyTorch max pooling: padding never wins (the window is seeded with its first in-bounds element)
+ * and a NaN anywhere in the window wins (`e != e`), as in ATen.
+ */
+function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
   const [kh, kw] = node.kernel;
   const [sh, sw] = node.stride;
   const [pt, pl] = node.pads;
@@ -171,18 +168,18 @@ export function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
     '      const ix = x0 + kx;',
     `      if (ix >= 0 && ix < ${x.w}) {`,
     '        const e = x[z][iy][ix];',
-    '        if (e > m) { m = e; }',
+    '        if (e > m || e != e) { m = e; }',
     '      }',
     '    }',
     '  }',
     '}',
     'return m;',
   ];
-  return { source: finish(['x'], body), constants: {}, params: ['x'] };
+  return { source: finish(['x'], body), constants: {} };
 }
 
 /** PyTorch average pooling window arithmetic (ceil mode, count_include_pad on or off). */
-export function avgPoolSource(node: AvgPoolNode, x: Layout): KernelSource {
+function avgPoolSource(node: AvgPoolNode, x: Layout): KernelSource {
   const [kh, kw] = node.kernel;
   const [sh, sw] = node.stride;
   const [pt, pl, pb, pr] = node.pads;
@@ -210,11 +207,11 @@ export function avgPoolSource(node: AvgPoolNode, x: Layout): KernelSource {
     '}',
     node.countIncludePad ? 'return s / ((y1 - y0) * (x1 - x0));' : 'return s / ((ye - ys) * (xe - xs));',
   ];
-  return { source: finish(['x'], body), constants: {}, params: ['x'] };
+  return { source: finish(['x'], body), constants: {} };
 }
 
 /** Global average pool: rank 3 [W, H, N*C] -> rank 1 [N*C]. */
-export function gapSource(x: Layout): KernelSource {
+function gapSource(x: Layout): KernelSource {
   const body =
     x.rank === 1
       ? ['return x[this.thread.x];']
@@ -228,11 +225,11 @@ export function gapSource(x: Layout): KernelSource {
           '}',
           `return s / ${x.h * x.w};`,
         ];
-  return { source: finish(['x'], body), constants: {}, params: ['x'] };
+  return { source: finish(['x'], body), constants: {} };
 }
 
 /** y[n, o] = b[o] + sum_k w[o, k] x[n, k], with k running over the NCHW-flattened input. */
-export function linearSource(
+function linearSource(
   node: LinearNode,
   x: Layout,
   weight: Float32Array,
@@ -266,14 +263,26 @@ export function linearSource(
     constants.b = bias;
     body.push('return s + this.constants.b[o];');
   } else body.push('return s;');
-  return { source: finish(['x'], body), constants, params: ['x'] };
+  return { source: finish(['x'], body), constants };
 }
 
 /** Copies the uploaded input into a kernel-owned value, so every consumer reads one upload. */
-export function uploadSource(): KernelSource {
+function uploadSource(): KernelSource {
   return {
     source: 'function (x) {\nreturn x[this.thread.z][this.thread.y][this.thread.x];\n}',
     constants: {},
-    params: ['x'],
   };
 }
+
+export const nchwKernels: KernelFamily = {
+  name: 'nchw',
+  blocked: false,
+  dims: (l) => (l.rank === 3 ? [l.w, l.h, l.n * l.c] : [l.n * l.c]),
+  upload: uploadSource,
+  conv: convSource,
+  eltwise: eltwiseSource,
+  maxPool: (node, x) => maxPoolSource(node, x),
+  avgPool: (node, x) => avgPoolSource(node, x),
+  gap: gapSource,
+  linear: linearSource,
+};

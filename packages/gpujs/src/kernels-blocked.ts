@@ -1,67 +1,27 @@
 import type { AvgPoolNode, Conv2dNode, LinearNode, MaxPoolNode } from '@resblocks/spec';
+import type { KernelFamily, KernelSource } from './kernel-family.js';
+import type { Layout } from './layout.js';
 import type { Step } from './plan.js';
-import type { KernelSource } from './sources.js';
 
 /**
- * Kernel sources for gpu.js's webasm mode, shaped around how it compiles kernels:
+ * The channel-blocked kernel family, for gpu.js's webasm and webgpu modes. Each thread returns 4
+ * output channels (`Array(4)`) at one output pixel, so every input read feeds 4 multiply-adds and
+ * the weights a thread reads are shared by all threads of its channel block:
  *
- * - **SIMD lanes are 4 consecutive `thread.x` cells** and every lane-varying load is a 4-load
- *   gather, while loads that only depend on `thread.y`/`thread.z` are one scalar load. So
- *   `thread.x` runs along the spatial axis (the weights stay uniform across lanes) and each
- *   thread returns 4 output channels (`Array(4)`), sharing every input gather across 4 MACs.
- * - **Locals declared from integer expressions decay to f32** in gpu.js; only locals that are
- *   incremented with `++` somewhere stay i32. Every index local is therefore declared `= 0`,
- *   assigned, and bumped once before `return`, so all index math is i32 and the inner loops
- *   advance pointers instead of recomputing products.
- * - **Values are flat 1-D arrays** between kernels, in a channel-blocked layout `[N][C/4][H][W][4]`
- *   ("c4") whenever C is a multiple of 4 (the packing an `Array(4)` return writes), else NCHW.
+ * - **`thread.x` runs along the output pixels**, `thread.y` along `N*C/4` channel blocks. In wasm,
+ *   SIMD lanes are 4 consecutive `thread.x` cells and a lane-varying load is a 4-load gather,
+ *   while a load that depends only on `thread.y` is one scalar load: the weights stay uniform
+ *   across lanes. On a GPU the weights of a channel block are the same for every thread of a row.
+ * - **Values are flat 1-D arrays** between kernels, channel-blocked `[N][C/4][H][W][4]` ("c4",
+ *   the packing an `Array(4)` return writes) whenever C is a multiple of 4, else NCHW.
+ * - **Index math is i32.** gpu.js types a local declared from an integer expression as a float;
+ *   only locals incremented with `++` somewhere stay integers. Every index local is therefore
+ *   declared `= 0`, assigned, and bumped once before `return` (`Body`), so the inner loops
+ *   advance integer pointers. Loops over kernel taps and the 4 channels of a block are unrolled,
+ *   and weights are re-laid out at build time in the exact order the loops read them.
  * - **Padding is a separate kernel**, so convolutions have no bounds checks: a lane-varying branch
- *   is predicated (both sides run) in gpu.js SIMD.
+ *   is predicated (both sides run) in wasm SIMD and diverges on a GPU.
  */
-export interface WasmLayout {
-  readonly rank: 1 | 3;
-  readonly n: number;
-  readonly c: number;
-  readonly h: number;
-  readonly w: number;
-  /** Channel-blocked [N][C/4][H][W][4]; otherwise NCHW (rank 1: [N*C]). */
-  readonly c4: boolean;
-}
-
-export function wasmRank3(n: number, c: number, h: number, w: number): WasmLayout {
-  return { rank: 3, n, c, h, w, c4: c % 4 === 0 };
-}
-
-export function wasmRank1(n: number, c: number): WasmLayout {
-  return { rank: 1, n, c, h: 1, w: 1, c4: false };
-}
-
-export function wasmElements(l: WasmLayout): number {
-  return l.n * l.c * l.h * l.w;
-}
-
-/** gpu.js output dims: [H*W, N*C/4] with Array(4) returns (c4), [H*W, N*C] or [N*C] otherwise. */
-export function wasmOutputDims(l: WasmLayout): number[] {
-  if (l.rank === 1) return [l.n * l.c];
-  return [l.h * l.w, l.c4 ? (l.n * l.c) / 4 : l.n * l.c];
-}
-
-/** Copies a c4 value into NCHW order. */
-export function unblock(src: Float32Array, l: WasmLayout): Float32Array {
-  if (!l.c4) return src;
-  const out = new Float32Array(src.length);
-  const hw = l.h * l.w;
-  const c4 = l.c / 4;
-  for (let n = 0; n < l.n; n++)
-    for (let b = 0; b < c4; b++)
-      for (let p = 0; p < hw; p++) {
-        const s = ((n * c4 + b) * hw + p) * 4;
-        const d = (n * l.c + b * 4) * hw + p;
-        for (let j = 0; j < 4; j++) out[d + j * hw] = src[s + j]!;
-      }
-  return out;
-}
-
 /** Builds a kernel body whose integer locals stay i32 (see above). */
 class Body {
   private readonly ints: string[] = [];
@@ -93,8 +53,8 @@ class Body {
 }
 
 const acc = (j: number) => `a${j}`;
-const rets = (l: WasmLayout) => (l.c4 ? '[a0, a1, a2, a3]' : 'a0');
-const lanes = (l: WasmLayout) => (l.c4 ? 4 : 1);
+const rets = (l: Layout) => (l.c4 ? '[a0, a1, a2, a3]' : 'a0');
+const lanes = (l: Layout) => (l.c4 ? 4 : 1);
 
 /**
  * Fused epilogue on accumulators a0..a3 (channel c*4+j for c4, c otherwise), in order.
@@ -102,7 +62,7 @@ const lanes = (l: WasmLayout) => (l.c4 ? 4 : 1);
  */
 function epilogue(
   b: Body,
-  y: WasmLayout,
+  y: Layout,
   bias: Float32Array | undefined,
   steps: readonly Step[],
   constants: Record<string, Float32Array>,
@@ -141,7 +101,7 @@ function epilogue(
 }
 
 /** Zero padding [pt, pl, pb, pr] around each channel plane, layout preserved. */
-export function wasmPadSource(x: WasmLayout, y: WasmLayout, pt: number, pl: number): KernelSource {
+function padSource(x: Layout, y: Layout, pt: number, pl: number): KernelSource {
   const b = new Body().batchChannel(x.n, x.c4 ? x.c / 4 : x.c).position(y.w);
   b.int('iy', `oy - ${pt}`).int('ix', `ox - ${pl}`);
   const k = lanes(x);
@@ -154,7 +114,7 @@ export function wasmPadSource(x: WasmLayout, y: WasmLayout, pt: number, pl: numb
     b.push(`  ${acc(j)} = x[${at}];`);
   }
   b.push('}');
-  return { source: b.finish(['x'], rets(y)), constants: {}, params: ['x'] };
+  return { source: b.finish(['x'], rets(y)), constants: {} };
 }
 
 /**
@@ -163,10 +123,10 @@ export function wasmPadSource(x: WasmLayout, y: WasmLayout, pt: number, pl: numb
  * 4 channels share a group, one loop feeds 4 accumulators from each input read; otherwise each
  * channel runs its own loop.
  */
-export function wasmConvSource(
+function convSource(
   node: Conv2dNode,
-  x: WasmLayout,
-  y: WasmLayout,
+  x: Layout,
+  y: Layout,
   weight: Float32Array,
   bias: Float32Array | undefined,
   steps: readonly Step[],
@@ -242,11 +202,11 @@ export function wasmConvSource(
   else if (y.c4) for (let j = 0; j < 4; j++) loop(`c * 4 + ${j}`, [j], `(c * 4 + ${j}) * ${block}`);
   else loop('c', [0], `c * ${block}`);
   epilogue(b, y, bias, steps, constants, params);
-  return { source: b.finish(params, rets(y)), constants, params };
+  return { source: b.finish(params, rets(y)), constants };
 }
 
 /** Relu / affine / add chain on one value, layout preserved. */
-export function wasmEltwiseSource(l: WasmLayout, steps: readonly Step[]): KernelSource {
+function eltwiseSource(l: Layout, steps: readonly Step[]): KernelSource {
   const constants: Record<string, Float32Array> = {};
   const params = ['x'];
   const b = new Body();
@@ -261,26 +221,29 @@ export function wasmEltwiseSource(l: WasmLayout, steps: readonly Step[]): Kernel
       b.push(`let ${acc(j)} = x[${l.c4 ? `(z * ${l.h * l.w} + p) * 4 + ${j}` : `z * ${l.h * l.w} + p`}];`);
   }
   epilogue(b, l, undefined, steps, constants, params);
-  return { source: b.finish(params, rets(l)), constants, params };
+  return { source: b.finish(params, rets(l)), constants };
 }
 
 /** NCHW input -> this package's layout for it. */
-export function wasmUploadSource(l: WasmLayout): KernelSource {
+function uploadSource(l: Layout): KernelSource {
   const b = new Body().batchChannel(l.n, l.c4 ? l.c / 4 : l.c).int('p', 'this.thread.x');
   const hw = l.h * l.w;
   for (let j = 0; j < lanes(l); j++)
     b.push(`let ${acc(j)} = x[${l.c4 ? `(z * 4 + ${j}) * ${hw} + p` : `z * ${hw} + p`}];`);
-  return { source: b.finish(['x'], rets(l)), constants: {}, params: ['x'] };
+  return { source: b.finish(['x'], rets(l)), constants: {} };
 }
 
 /** Reads channel j of this thread's block at input position (iy, ix). */
-const at = (x: WasmLayout, j: number, iy: string, ix: string) =>
+const at = (x: Layout, j: number, iy: string, ix: string) =>
   x.c4
     ? `x[(z * ${x.h * x.w} + ${iy} * ${x.w} + ${ix}) * 4 + ${j}]`
     : `x[z * ${x.h * x.w} + ${iy} * ${x.w} + ${ix}]`;
 
-/** PyTorch max pooling: padding never wins (each window is seeded with an in-bounds element). */
-export function wasmMaxPoolSource(node: MaxPoolNode, x: WasmLayout, y: WasmLayout): KernelSource {
+/**
+ * PyTorch max pooling: padding never wins (each window is seeded with an in-bounds element) and
+ * a NaN anywhere in the window wins (`e != e`), as in ATen.
+ */
+function maxPoolSource(node: MaxPoolNode, x: Layout, y: Layout): KernelSource {
   const [kh, kw] = node.kernel;
   const [sh, sw] = node.stride;
   const [pt, pl] = node.pads;
@@ -296,13 +259,13 @@ export function wasmMaxPoolSource(node: MaxPoolNode, x: WasmLayout, y: WasmLayou
     `      if (ix >= 0 && ix < ${x.w}) {`,
   );
   for (let j = 0; j < lanes(x); j++)
-    b.push(`        e = ${at(x, j, 'iy', 'ix')};`, `        if (e > ${acc(j)}) { ${acc(j)} = e; }`);
+    b.push(`        e = ${at(x, j, 'iy', 'ix')};`, `        if (e > ${acc(j)} || e != e) { ${acc(j)} = e; }`);
   b.push('      }', '    }', '  }', '}');
-  return { source: b.finish(['x'], rets(y)), constants: {}, params: ['x'] };
+  return { source: b.finish(['x'], rets(y)), constants: {} };
 }
 
 /** PyTorch average pooling window arithmetic (ceil mode, count_include_pad on or off). */
-export function wasmAvgPoolSource(node: AvgPoolNode, x: WasmLayout, y: WasmLayout): KernelSource {
+function avgPoolSource(node: AvgPoolNode, x: Layout, y: Layout): KernelSource {
   const [kh, kw] = node.kernel;
   const [sh, sw] = node.stride;
   const [pt, pl, pb, pr] = node.pads;
@@ -322,13 +285,13 @@ export function wasmAvgPoolSource(node: AvgPoolNode, x: WasmLayout, y: WasmLayou
   b.push('      }', '    }', '  }', '}');
   const div = node.countIncludePad ? '((y1 - y0) * (x1 - x0))' : '((ye - ys) * (xe - xs))';
   for (let j = 0; j < lanes(x); j++) b.push(`${acc(j)} = ${acc(j)} / ${div};`);
-  return { source: b.finish(['x'], rets(y)), constants: {}, params: ['x'] };
+  return { source: b.finish(['x'], rets(y)), constants: {} };
 }
 
 /** Global average pool -> rank 1 [N*C]. */
-export function wasmGapSource(x: WasmLayout): KernelSource {
+function gapSource(x: Layout): KernelSource {
   const b = new Body().int('i', 'this.thread.x');
-  if (x.rank === 1) return { source: b.finish(['x'], 'x[i]'), constants: {}, params: ['x'] };
+  if (x.rank === 1) return { source: b.finish(['x'], 'x[i]'), constants: {} };
   const hw = x.h * x.w;
   b.int('n', `Math.floor((i + 0.5) / ${x.c})`).int('c', `i - n * ${x.c}`);
   b.int('xp', x.c4 ? `(n * ${x.c / 4} + (c >> 2)) * ${hw * 4} + (c & 3)` : `i * ${hw}`);
@@ -339,21 +302,24 @@ export function wasmGapSource(x: WasmLayout): KernelSource {
     `  xp = xp + ${x.c4 ? 4 : 1};`,
     '}',
   );
-  return { source: b.finish(['x'], `s / ${hw}`), constants: {}, params: ['x'] };
+  return { source: b.finish(['x'], `s / ${hw}`), constants: {} };
 }
 
 /** y[n, o] = b[o] + sum_k w[o, k] x[n, k], k over the NCHW-flattened input. */
-export function wasmLinearSource(
+function linearSource(
   node: LinearNode,
-  x: WasmLayout,
+  x: Layout,
   weight: Float32Array,
   bias: Float32Array | undefined,
 ): KernelSource {
   const fi = node.inFeatures;
   const fo = node.outFeatures;
-  const constants: Record<string, Float32Array> = { w: weight };
+  // Transposed to [in][out]: neighbouring threads (outputs) read neighbouring weights.
+  const w = new Float32Array(weight.length);
+  for (let o = 0; o < fo; o++) for (let k = 0; k < fi; k++) w[k * fo + o] = weight[o * fi + k]!;
+  const constants: Record<string, Float32Array> = { w };
   const b = new Body().int('i', 'this.thread.x');
-  b.int('n', `Math.floor((i + 0.5) / ${fo})`).int('o', `i - n * ${fo}`).int('wp', `o * ${fi}`);
+  b.int('n', `Math.floor((i + 0.5) / ${fo})`).int('o', `i - n * ${fo}`).int('wp', 'o');
   b.push('let s = 0;');
   if (x.rank === 1 || !x.c4) {
     b.int('xp', `n * ${fi}`);
@@ -361,7 +327,7 @@ export function wasmLinearSource(
       `for (let k = 0; k < ${fi}; k++) {`,
       '  s += x[xp] * this.constants.w[wp];',
       '  xp++;',
-      '  wp++;',
+      `  wp = wp + ${fo};`,
       '}',
     );
   } else {
@@ -374,7 +340,7 @@ export function wasmLinearSource(
       `  for (let k = 0; k < ${hw}; k++) {`,
       '    s += x[xp] * this.constants.w[wp];',
       '    xp = xp + 4;',
-      '    wp++;',
+      `    wp = wp + ${fo};`,
       '  }',
       '}',
     );
@@ -383,5 +349,19 @@ export function wasmLinearSource(
     constants.b = bias;
     b.push('s = s + this.constants.b[o];');
   }
-  return { source: b.finish(['x'], 's'), constants, params: ['x'] };
+  return { source: b.finish(['x'], 's'), constants };
 }
+
+export const blockedKernels: KernelFamily = {
+  name: 'blocked',
+  blocked: true,
+  dims: (l) => (l.rank === 1 ? [l.n * l.c] : [l.h * l.w, l.c4 ? (l.n * l.c) / 4 : l.n * l.c]),
+  upload: uploadSource,
+  pad: padSource,
+  conv: convSource,
+  eltwise: eltwiseSource,
+  maxPool: maxPoolSource,
+  avgPool: avgPoolSource,
+  gap: gapSource,
+  linear: linearSource,
+};

@@ -7,16 +7,21 @@ export interface KernelSettings {
   output: number[];
   constants?: Record<string, unknown>;
   pipeline?: boolean;
-  immutable?: boolean;
   precision?: 'single' | 'unsigned';
   tactic?: 'speed' | 'balanced' | 'precision';
   loopMaxIterations?: number;
-  asyncMode?: boolean;
+}
+
+/** The WebGPU device gpu.js shares between all its webgpu kernels. */
+export interface WebGPUContext {
+  readonly device: { readonly queue: object; destroy(): void };
+  /** Set by gpu.js when `device.lost` resolves. */
+  readonly isLost: boolean;
 }
 
 /** The object gpu.js swaps in behind a kernel shortcut (replaced on fallback). */
 export interface KernelInstance {
-  constructor: { mode?: string };
+  constructor: { mode?: string; name?: string };
   fallbackReason?: string | null;
   // WebGPU kernel state, read only to count live GPU buffers.
   paramsBuffer?: unknown;
@@ -24,7 +29,8 @@ export interface KernelInstance {
   constantBuffers?: unknown[] | null;
   stagingPool?: unknown[];
   paramsLayout?: { arrayArgs: { buffer: unknown }[] } | null;
-  context?: { adapter?: { info?: Record<string, unknown> } } | null;
+  // webasm: how a result buffer is shaped into nested row views.
+  _shapeOutput?: (data: Float32Array) => unknown;
 }
 
 export interface KernelShortcut {
@@ -35,31 +41,38 @@ export interface KernelShortcut {
 
 export interface GpuInstance {
   readonly mode: string;
-  readonly Kernel: { mode: string } | null;
+  readonly Kernel: { mode: string; name?: string } | null;
   createKernel(source: string, settings: KernelSettings): KernelShortcut;
   destroy(): Promise<void>;
-}
-
-export interface GpuJs {
-  GPU: {
-    new (settings: { mode: string }): GpuInstance;
-    isWebGPUSupported?: boolean;
-    isWebGPUAvailable?: () => Promise<boolean>;
-    isWebAssemblySupported?: boolean;
-    isWebGL2Supported?: boolean;
-  };
-  input(value: Float32Array, size: number[]): unknown;
-  WebGPUKernel?: unknown;
-  WebGL2Kernel?: unknown;
-  WebAssemblyKernel?: unknown;
-  CPUKernel?: unknown;
 }
 
 /** A GPU-resident pipeline result on webgpu (gpu.js WebGPUBufferResult). */
 export interface BufferHandle {
   readonly type: 'WebGPUBuffer';
+  readonly buffer: unknown;
+  readonly output: number[];
+  readonly componentCount: number;
+  readonly context: WebGPUContext;
+  readonly kernel: unknown;
   toArray(): Promise<unknown>;
   delete(): void;
+}
+
+export interface GpuJs {
+  GPU: {
+    new (settings: { mode: string }): GpuInstance;
+    isWebGPUAvailable?: () => Promise<boolean>;
+    isWebAssemblySupported?: boolean;
+    isWebGL2Supported?: boolean;
+  };
+  input(value: Float32Array, size: number[]): unknown;
+  /** gpu.js's one shared WebGPU device (acquired once, re-acquired after a loss). */
+  WebGPUContext: { acquire(): Promise<WebGPUContext> };
+  WebGPUBufferResult: new (settings: Omit<BufferHandle, 'type' | 'toArray' | 'delete'>) => BufferHandle;
+  WebGPUKernel?: unknown;
+  WebGL2Kernel?: unknown;
+  WebAssemblyKernel?: unknown;
+  CPUKernel?: unknown;
 }
 
 export function isBufferHandle(v: unknown): v is BufferHandle {
@@ -69,9 +82,6 @@ export function isBufferHandle(v: unknown): v is BufferHandle {
 let loaded: Promise<GpuJs> | undefined;
 
 export function loadGpuJs(): Promise<GpuJs> {
-  loaded ??= import('gpu.js').then((m) => {
-    const mod = ((m as { default?: unknown }).default ?? m) as GpuJs;
-    return mod;
-  });
+  loaded ??= import('gpu.js').then((m) => ((m as { default?: unknown }).default ?? m) as GpuJs);
   return loaded;
 }
