@@ -137,19 +137,6 @@ export function deviceLost(device: GpuDevice | undefined): ResblocksError | unde
   return device && lostDevices.get(device);
 }
 
-/** What ORT asks of its own device, at the adapter's maximum. */
-const LIMITS = [
-  'maxBufferSize',
-  'maxStorageBufferBindingSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupSizeZ',
-  'maxComputeWorkgroupsPerDimension',
-  'maxStorageBuffersPerShaderStage',
-];
-
 /**
  * ORT makes a new device once every session on a lost one is released; while a model still holds
  * one, ORT would put new sessions on the lost device too, so they get a device of ours.
@@ -165,9 +152,9 @@ async function replaceLostDevice(ort: Ort, adapter: unknown): Promise<GpuDevice 
       requiredFeatures: string[];
     }): Promise<GpuDevice>;
   };
-  const requiredLimits = Object.fromEntries(
-    LIMITS.filter((k) => k in a.limits).map((k) => [k, a.limits[k]!]),
-  );
+  // Everything the adapter offers, as ORT asks for its own device (it needs large buffers).
+  const requiredLimits: Record<string, number> = {};
+  for (const k in a.limits) if (typeof a.limits[k] === 'number') requiredLimits[k] = a.limits[k];
   return a.requestDevice({ requiredLimits, requiredFeatures: [...a.features] });
 }
 

@@ -1,0 +1,214 @@
+/**
+ * Measures onnxruntime-web's WebGPU EP session options side by side (not a test): layout, graph
+ * optimization level, a fixed input shape (free dimension overrides), graph capture, and GPU-resident
+ * input/output (IO binding, what a caller holding GPU buffers would see). Variants the adapter
+ * exposes run through `onnxWebAdapter.compile(..., options)`; ORT's bare defaults and IO binding run
+ * on onnxruntime-web directly. Every session is created first, then the runs are interleaved
+ * (A, B, C, ... A, B, C) so load changes on a shared machine hit every variant alike. JSON on
+ * stdout (or --json FILE). Flags:
+ *   --models resnet8_cifar,resnet18   --size 32   --batch 1   --iterations 5   --variants a,b
+ */
+import { writeFileSync } from 'node:fs';
+import { quantile } from '@resblocks/conformance';
+import { exportOnnx, INPUT_NAME } from '@resblocks/onnx';
+import { initWeights, networkGraph, seededInput, type Tensor } from '@resblocks/spec';
+import { type OnnxWebCompileOptions, onnxWebAdapter } from '../src/index.js';
+import { loadRuntime, type Runtime } from '../src/runtime.js';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Boolean) : d);
+const size = Number(flag('size') ?? 32);
+const batch = Number(flag('batch') ?? 1);
+const iterations = Number(flag('iterations') ?? 5);
+const models = list(flag('models'), ['resnet8_cifar', 'resnet18']);
+
+type Options = Omit<OnnxWebCompileOptions, 'backend'>;
+interface Variant {
+  readonly id: string;
+  /** Through the adapter with these compile options (inputShape filled in when `fixed`). */
+  readonly adapter?: Options;
+  readonly fixed?: boolean;
+  /** On onnxruntime-web directly: its defaults, or IO binding (input uploaded once, output left on the GPU). */
+  readonly direct?: 'ort-defaults' | 'gpu-io';
+}
+
+const VARIANTS: readonly Variant[] = [
+  { id: 'ort-defaults', direct: 'ort-defaults' },
+  { id: 'nhwc-all', adapter: { layout: 'NHWC', graphOptimization: 'all' } },
+  { id: 'nchw-all', adapter: { layout: 'NCHW', graphOptimization: 'all' } },
+  { id: 'nhwc-extended', adapter: { layout: 'NHWC', graphOptimization: 'extended' } },
+  { id: 'nhwc-basic', adapter: { layout: 'NHWC', graphOptimization: 'basic' } },
+  { id: 'nhwc-disabled', adapter: { layout: 'NHWC', graphOptimization: 'disabled' } },
+  { id: 'nhwc-all-fixed', adapter: { layout: 'NHWC', graphOptimization: 'all' }, fixed: true },
+  {
+    id: 'nhwc-all-fixed-capture',
+    adapter: { layout: 'NHWC', graphOptimization: 'all', graphCapture: true },
+    fixed: true,
+  },
+  { id: 'nhwc-all-fixed-gpu-io', direct: 'gpu-io', fixed: true },
+];
+const wanted = list(
+  flag('variants'),
+  VARIANTS.map((v) => v.id),
+);
+const variants = VARIANTS.filter((v) => wanted.includes(v.id));
+
+interface Prepared {
+  readonly v: Variant;
+  readonly createMs: number;
+  run(): Promise<void>;
+  release(): Promise<void>;
+}
+
+interface DeviceLike {
+  createBuffer(d: { size: number; usage: number; mappedAtCreation: boolean }): {
+    getMappedRange(): ArrayBuffer;
+    unmap(): void;
+    destroy(): void;
+  };
+  queue: { onSubmittedWorkDone(): Promise<void> };
+}
+
+/** A session on onnxruntime-web itself, for what the adapter does not expose. */
+async function direct(rt: Runtime, v: Variant, bytes: Uint8Array, x: Tensor): Promise<Prepared> {
+  const { ort } = rt;
+  const io = v.direct === 'gpu-io';
+  const t = performance.now();
+  const session = await rt.guardCreate(() =>
+    ort.InferenceSession.create(bytes, {
+      executionProviders: [io ? { name: 'webgpu', preferredLayout: 'NHWC' } : 'webgpu'],
+      ...(io
+        ? {
+            graphOptimizationLevel: 'all',
+            freeDimensionOverrides: { batch, height: size, width: size },
+            preferredOutputLocation: 'gpu-buffer',
+          }
+        : {}),
+    }),
+  );
+  const createMs = performance.now() - t;
+  let feed: unknown = new ort.Tensor('float32', x.data, [...x.shape]);
+  let buffer: { destroy(): void } | undefined;
+  const device = rt.device() as unknown as DeviceLike;
+  if (io) {
+    // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST, filled once: the caller's data is already on the GPU.
+    const b = device.createBuffer({
+      size: x.data.byteLength,
+      usage: 0x80 | 0x4 | 0x8,
+      mappedAtCreation: true,
+    });
+    new Float32Array(b.getMappedRange()).set(x.data);
+    b.unmap();
+    buffer = b;
+    feed = ort.Tensor.fromGpuBuffer(b as never, { dataType: 'float32', dims: [...x.shape] });
+  }
+  return {
+    v,
+    createMs,
+    async run() {
+      const out = await rt.guard(() => session.run({ [INPUT_NAME]: feed as never }));
+      const y = out[session.outputNames[0]!]!;
+      if (io) await rt.guard(() => device.queue.onSubmittedWorkDone());
+      else await y.getData();
+      y.dispose();
+    },
+    async release() {
+      await rt.guard(() => session.release());
+      buffer?.destroy();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const probe = await onnxWebAdapter.probe('webgpu');
+  if (!probe.available) throw new Error(`onnx-web:webgpu is unavailable: ${probe.reason}`);
+  const rt = await loadRuntime('webgpu');
+  const rows: Record<string, unknown>[] = [];
+  for (const name of models) {
+    const graph = networkGraph(name);
+    const weights = initWeights(graph, 1);
+    const bytes = exportOnnx(graph, weights);
+    const shape = [batch, graph.inChannels, size, size];
+    const x = seededInput(shape, 1);
+    const prepared: Prepared[] = [];
+    const firstMs = new Map<string, number>();
+    for (const v of variants) {
+      let p: Prepared;
+      if (v.direct) {
+        p = await direct(rt, v, bytes, x);
+      } else {
+        const t = performance.now();
+        const options = { backend: 'webgpu', ...v.adapter, ...(v.fixed ? { inputShape: shape } : {}) };
+        const model = await onnxWebAdapter.compile(graph, weights, options);
+        p = {
+          v,
+          createMs: performance.now() - t,
+          run: async () => void (await model.run(x)),
+          release: () => model.dispose(),
+        };
+      }
+      const t = performance.now();
+      await p.run();
+      firstMs.set(v.id, performance.now() - t);
+      prepared.push(p);
+      process.stderr.write(
+        `${name} ${v.id}: created in ${p.createMs.toFixed(0)} ms, first run ${firstMs.get(v.id)!.toFixed(0)} ms\n`,
+      );
+    }
+    const samples = new Map<string, number[]>(prepared.map((p) => [p.v.id, []]));
+    for (let i = 0; i < iterations; i++) {
+      for (const p of prepared) {
+        const t = performance.now();
+        await p.run();
+        samples.get(p.v.id)!.push(performance.now() - t);
+      }
+    }
+    for (const p of prepared) {
+      await p.release();
+      const s = [...samples.get(p.v.id)!].sort((a, b) => a - b);
+      const row = {
+        model: name,
+        batch,
+        size,
+        variant: p.v.id,
+        options: p.v.adapter ?? p.v.direct,
+        fixedShape: !!p.v.fixed,
+        sessionCreateMs: Math.round(p.createMs),
+        firstRunMs: Math.round(firstMs.get(p.v.id)!),
+        medianMs: Number(quantile(s, 0.5).toFixed(2)),
+        minMs: Number(s[0]!.toFixed(2)),
+        samplesMs: samples.get(p.v.id)!.map((t) => Number(t.toFixed(2))),
+      };
+      rows.push(row);
+      process.stderr.write(`${name} ${p.v.id}: median ${row.medianMs} ms (min ${row.minMs})\n`);
+    }
+  }
+  const os = await import('node:os');
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.availableParallelism(),
+      loadavg: os.loadavg(),
+      node: process.version,
+      adapter: rt.gpu,
+    },
+    iterations,
+    rows,
+  };
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const out = flag('json');
+  if (out) writeFileSync(out, json);
+  else process.stdout.write(json);
+}
+
+main().then(
+  // Dawn keeps the process alive once WebGPU was touched.
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
