@@ -15,6 +15,7 @@ import {
   type Weights,
 } from '@resblocks/spec';
 import { type FixtureCase, loadFixtures } from '@resblocks/spec/fixtures';
+import { accuracyCases } from './accuracy.js';
 import { CaseFailure, expectClose, expectMatchesReference, withModel } from './check.js';
 import { randomConfig } from './random.js';
 import type { CaseContext, ConformanceCase, SuiteOptions } from './types.js';
@@ -370,6 +371,7 @@ const CAPABILITY_OF_GROUP: Record<string, keyof ReturnType<Adapter['capabilities
   'non-finite': 'nonFinite',
   resources: 'resourceCounters',
   networks: 'networks',
+  accuracy: 'networks',
 };
 
 /** Every case of the suite for one backend, with skip reasons from capabilities and exclusions. */
@@ -421,6 +423,8 @@ export async function listCases(
     ...random,
     ...behaviourCases(),
     ...errorCases(),
+    // Trained networks on real images against PyTorch's logits (accuracy.ts).
+    ...(await accuracyCases(adapter, backend, options)),
   ];
   const caps = adapter.capabilities(backend);
   return all.map((c) => {

@@ -10,6 +10,7 @@ export type {
   ResourceCounters,
 } from '@resblocks/spec';
 export { referenceAdapter } from '@resblocks/spec';
+export { ACCURACY_BATCH, accuracyCases, defaultAccuracyImages } from './accuracy.js';
 export { type BenchOptions, type BenchResult, benchModel, quantile } from './bench.js';
 export { DEFAULT_NETWORKS, listCases } from './cases.js';
 export { CaseFailure, expectClose, expectMatchesReference, withModel } from './check.js';
