@@ -1,5 +1,6 @@
 import { describeError, usageError } from './cli-error.js';
 import type { Command } from './command.js';
+import { accuracyCommand } from './commands/accuracy.js';
 import { backendsCommand } from './commands/backends.js';
 import { benchCommand } from './commands/bench.js';
 import { exportCommand } from './commands/export.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   backendsCommand,
   initWeightsCommand,
   exportCommand,
+  accuracyCommand,
 ];
 
 function overview(): string {
