@@ -2,14 +2,19 @@ import type { MeasuredChoice } from '@resblocks/conformance';
 import {
   type BackendId,
   chooseBackend,
+  type Graph,
   initWeights,
   networkGraph,
   type ProbedBackend,
   probeAll,
+  readWeights,
   type Tensor,
+  validateWeights,
+  type Weights,
 } from '@resblocks/spec';
 import { runtimeAdapters } from '../src/page/adapters.js';
 import { configureWasmPaths } from '../src/page/wasm-paths.js';
+import { FashionDemo, type FashionResult } from './fashion.js';
 import { measureAndChoose, renderMeasured } from './measured.js';
 import { imageTensor, topK } from './preprocess.js';
 
@@ -40,6 +45,8 @@ declare global {
   interface Window {
     demoResult?: DemoResult;
     measureResult?: MeasureResult;
+    /** The trained-network section's last result, for the browser test. */
+    fashionResult?: FashionResult;
   }
 }
 
@@ -68,13 +75,26 @@ async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [v, performance.now() - t0];
 }
 
+/** The ImageNet-size network and its weights: the user's .safetensors file, or seeded ones. */
+async function imagenetModel(): Promise<{ graph: Graph; weights: Weights; trained: boolean }> {
+  const graph = networkGraph($<HTMLSelectElement>('imagenet-model').value);
+  const file = $<HTMLInputElement>('imagenet-weights').files?.[0];
+  if (!file) return { graph, weights: initWeights(graph, 1), trained: false };
+  // Typed errors name the missing or mis-shaped keys when the file is for another network.
+  return {
+    graph,
+    weights: validateWeights(graph, readWeights(new Uint8Array(await file.arrayBuffer()))),
+    trained: true,
+  };
+}
+
 async function measure(
   p: ProbedBackend,
   input: Tensor,
+  net: { graph: Graph; weights: Weights },
 ): Promise<{ logits: Float32Array; compileMs: number; firstMs: number; warmMs: number }> {
-  const graph = networkGraph('resnet18');
   const [model, compileMs] = await time(() =>
-    p.adapter.compile(graph, initWeights(graph, 1), { backend: p.backend }),
+    p.adapter.compile(net.graph, net.weights, { backend: p.backend }),
   );
   try {
     const [, firstMs] = await time(() => model.run(input));
@@ -92,9 +112,42 @@ async function main(): Promise<void> {
   let chosen = await chooseBackend(adapters);
   const probed = (await probeAll(adapters)).filter((p) => p.availability.available);
   $('chosen').textContent = chosen.id;
+  $('fashion-backend').textContent = chosen.id;
   $('why').textContent =
     `ranked first of ${probed.length} available (${chosen.api}, device: ${chosen.availability.device ?? 'unknown'}); the chooser prefers a hardware GPU, then WebGL, then wasm, then software GPUs`;
   $('input-info').textContent = `resized to ${SIZE}x${SIZE}, ImageNet-normalised`;
+  const fashion = new FashionDemo(chosen, (text) => {
+    $('fashion-status').textContent = text;
+  });
+  await fashion.init();
+  const classify = $<HTMLButtonElement>('classify');
+  classify.disabled = false;
+  $('fashion-status').textContent = 'ready';
+  const fashionTask = async (work: () => Promise<unknown>) => {
+    classify.disabled = true;
+    try {
+      await work();
+      window.fashionResult = fashion.result;
+      $('fashion-status').textContent = 'done';
+    } catch (e) {
+      $('fashion-status').textContent = `failed: ${(e as Error).message}`;
+    } finally {
+      classify.disabled = false;
+    }
+  };
+  classify.addEventListener('click', () => fashionTask(() => fashion.classify()));
+  $<HTMLInputElement>('picture').addEventListener('change', (e) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) void fashionTask(() => fashion.picture(file));
+  });
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => e.preventDefault());
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer?.files[0];
+    if (file) void fashionTask(() => fashion.picture(file));
+  });
+
   const button = $<HTMLButtonElement>('run');
   const measureButton = $<HTMLButtonElement>('measure');
   button.disabled = false;
@@ -129,8 +182,12 @@ async function main(): Promise<void> {
     button.disabled = true;
     try {
       const input = await imageTensor('./sample.png', SIZE);
+      const net = await imagenetModel();
+      $('imagenet-note').textContent = net.trained
+        ? `${net.graph.name} with your weights`
+        : `${net.graph.name} with seeded weights (not trained: the classes are not meaningful)`;
       status(`running on ${chosen.id}…`);
-      const first = await measure(chosen, input);
+      const first = await measure(chosen, input, net);
       const top5 = topK(first.logits, 5).map((t) => ({
         label: labels[t.index] ?? String(t.index),
         probability: t.probability,
@@ -176,7 +233,7 @@ async function main(): Promise<void> {
         status(`timing ${p.id}…`);
         const device = p.availability.device ?? '?';
         try {
-          const m = await measure(p, input);
+          const m = await measure(p, input, net);
           const maxAbsDiff = m.logits.reduce((w, v, i) => Math.max(w, Math.abs(v - first.logits[i]!)), 0);
           addRow(p, {
             backend: p.id,

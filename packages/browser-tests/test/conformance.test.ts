@@ -124,6 +124,7 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
     expect(report.summary.failed).toBeGreaterThan(0);
     expect(report.cases.find((c) => c.id === 'backend/identity')?.status).toBe('fail');
     expect(report.cases.find((c) => c.id.startsWith('fixture/resnet8_cifar'))?.status).toBe('fail');
+    expect(report.cases.find((c) => c.id.startsWith('accuracy/resnet20_cifar'))?.status).toBe('fail');
   });
 
   for (const id of BACKENDS) {
@@ -145,6 +146,13 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
       expect(report.cases.some((c) => c.id.startsWith('fixture/resnet8_cifar') && c.status === 'pass')).toBe(
         true,
       );
+      // The trained networks on real images agree with PyTorch (accuracy group, both networks).
+      expect(
+        report.cases.filter((c) => c.group === 'accuracy').map((c) => [c.id.split('/')[1], c.status]),
+      ).toEqual([
+        ['resnet20_cifar', 'pass'],
+        ['resnext29_8x4d_cifar', 'pass'],
+      ]);
       // The engines' wasm binaries came from where the page configured them (not a CDN, not a guess).
       const prefix = WASM_FROM[id];
       if (prefix)

@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadTrained, top2 } from '@resblocks/spec/trained';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing } from '../src/chromium.js';
 import { DEMO_ENTRIES, DEMO_FILES } from '../src/demo-build.js';
@@ -81,5 +83,57 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
       `${JSON.stringify({ measuredOn: machine(`Chromium ${harness.browser.version()} headless`), ...result }, null, 2)}\n`,
     );
     await page.close();
+  });
+
+  it('classifies test images with the trained network and a dropped-in picture, like PyTorch', async () => {
+    const set = await loadTrained({ models: ['resnet20_cifar'] });
+    const logits = set.models[0]!.logits;
+    const page = await harness.open('/app/index.html');
+    await page.waitForFunction(
+      () => document.getElementById('fashion-status')?.textContent === 'ready',
+      undefined,
+      { timeout: 120_000 },
+    );
+    expect(await page.locator('#gallery canvas').count()).toBe(30);
+    const done = () =>
+      page.waitForFunction(
+        () => /^(done|failed)/.test(document.getElementById('fashion-status')?.textContent ?? ''),
+        undefined,
+        { timeout: 120_000 },
+      );
+    await page.click('#classify');
+    await done();
+    expect(await page.textContent('#fashion-status'), harness.logs.slice(-20).join('\n')).toBe('done');
+    const result = await page.evaluate(() => window.fashionResult!);
+    expect(result.model).toBe('resnet20_cifar');
+    // PyTorch's top-2 margins on these images are far above any float32 budget: every answer must match.
+    const pytorch = result.images.map((_, i) => set.classes[top2(logits.subarray(10 * i, 10 * i + 10)).top]);
+    expect(result.images.map((r) => r.predicted)).toEqual(pytorch);
+    expect(result.agree).toBe(30);
+    expect(result.correct).toBe(result.images.filter((r) => r.predicted === r.label).length);
+    expect(await page.locator('#gallery .pred.good').count()).toBe(result.correct);
+
+    // Test image 2 (a trouser) as a user would photograph it: dark on white, 4x larger, a wide margin.
+    expect(set.classes[set.sample.labels[2]!]).toBe('Trouser');
+    const png = new PNG({ width: 152, height: 152 });
+    png.data.fill(255);
+    for (let y = 0; y < 112; y++) {
+      for (let x = 0; x < 112; x++) {
+        const v = 255 - set.sample.images[2 * 784 + Math.floor(y / 4) * 28 + Math.floor(x / 4)]!;
+        png.data.set([v, v, v, 255], 4 * ((y + 20) * 152 + x + 20));
+      }
+    }
+    await page.setInputFiles('#picture', {
+      name: 'trouser.png',
+      mimeType: 'image/png',
+      buffer: PNG.sync.write(png),
+    });
+    await done();
+    expect(await page.textContent('#fashion-status'), harness.logs.slice(-20).join('\n')).toBe('done');
+    const picture = await page.evaluate(() => window.fashionResult!.picture!);
+    expect(picture.name).toBe('trouser.png');
+    expect(picture.top3[0]).toMatchObject({ label: 'Trouser' });
+    expect(picture.top3[0]!.probability).toBeGreaterThan(0.9);
+    await page.screenshot({ path: join(REPORTS_DIR, 'demo-fashion.png'), fullPage: true });
   });
 });

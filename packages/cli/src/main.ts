@@ -1,5 +1,6 @@
 import { describeError, usageError } from './cli-error.js';
 import type { Command } from './command.js';
+import { accuracyCommand } from './commands/accuracy.js';
 import { backendsCommand } from './commands/backends.js';
 import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   convertCommand,
   soakCommand,
+  accuracyCommand,
 ];
 
 function overview(): string {

@@ -11,6 +11,7 @@ export type {
 } from '@resblocks/spec';
 export { referenceAdapter } from '@resblocks/spec';
 export { type BenchOptions, type BenchResult, benchModel, quantile } from './bench.js';
+export { ACCURACY_BATCH, accuracyCases, defaultAccuracyImages } from './cases/accuracy.js';
 export { identityCase } from './cases/backend.js';
 export { BLOCK_CASES } from './cases/blocks.js';
 export { type GraphCase, materials } from './cases/graph-case.js';

@@ -9,6 +9,7 @@ import type {
   Weights,
 } from '@resblocks/spec';
 import type { FixtureCase } from '@resblocks/spec/fixtures';
+import type { TrainedSet } from '@resblocks/spec/trained';
 
 export type CaseStatus = 'pass' | 'fail' | 'skip';
 
@@ -105,6 +106,18 @@ export interface SuiteOptions {
    * browser, pass `() => parseFixtures(manifest, files)` with files fetched from the server.
    */
   readonly fixtures?: () => Promise<FixtureCase[]>;
+  /**
+   * Accuracy group (accuracy.ts): committed Fashion-MNIST test images per trained model. Default by
+   * backend kind (defaultAccuracyImages); 0 leaves the group out.
+   */
+  readonly accuracyImages?: number;
+  /** Trained models of the accuracy group (default: every one in the manifest). */
+  readonly accuracyModels?: readonly string[];
+  /**
+   * Where the trained models come from. Default: the spec package's files read from disk (Node). In
+   * a browser, pass `() => parseTrained(manifest, files)` with files fetched from the server.
+   */
+  readonly trained?: () => Promise<TrainedSet>;
   /** Per-case timeout in ms for vitest (default 300000). */
   readonly timeoutMs?: number;
 }

@@ -2,6 +2,7 @@ import { type ConformanceReport, runConformance } from '@resblocks/conformance';
 import { chooseBackend, parseBackendId, probeAll, probeSummary } from '@resblocks/spec';
 import { adapterById, runtimeAdapters } from './adapters.js';
 import { fetchFixtures } from './fixtures.js';
+import { fetchTrained } from './trained.js';
 import { configureWasmPaths } from './wasm-paths.js';
 
 export interface PageSuiteOptions {
@@ -13,6 +14,8 @@ export interface PageSuiteOptions {
   readonly exclude?: Readonly<Record<string, string>>;
   /** Fixture groups to draw block cases from (default: all). */
   readonly groups?: readonly string[];
+  /** Trained-network images per model (default: the suite's choice for the backend's kind). */
+  readonly accuracyImages?: number;
 }
 
 /** What this browser's GPU APIs run on, read directly (not through any adapter). */
@@ -76,9 +79,12 @@ window.conformance = {
     if (!parsed) throw new Error(`'${id}' is not an adapter:backend id`);
     await configureWasmPaths(location.origin);
     const fixtures = await fetchFixtures(`${location.origin}/fixtures/`, options.networks);
+    const trained = await fetchTrained(`${location.origin}/fixtures/trained/`);
     return runConformance(await adapterById(parsed.adapter), parsed.backend, {
       required: true,
       fixtures: async () => fixtures,
+      trained: async () => trained,
+      ...(options.accuracyImages !== undefined ? { accuracyImages: options.accuracyImages } : {}),
       networks: options.networks,
       maxBlockCases: options.maxBlockCases,
       randomCases: options.randomCases,

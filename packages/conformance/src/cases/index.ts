@@ -2,6 +2,7 @@ import type { Adapter } from '@resblocks/spec';
 import type { FixtureCase } from '@resblocks/spec/fixtures';
 import type { CaseGroup, ConformanceCase, SuiteOptions } from '../types.js';
 import { abortGroup } from './abort.js';
+import { accuracyGroup } from './accuracy.js';
 import { backendGroup, identityCase } from './backend.js';
 import { batchGroup } from './batch.js';
 import { BLOCK_CASES, blocksGroup } from './blocks.js';
@@ -43,6 +44,8 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   errorsGroup,
   abortGroup,
   referenceNetworksGroup,
+  // Trained networks on real images against PyTorch's logits.
+  accuracyGroup,
 ];
 
 /** `id` matches `pattern`: the same id, or a prefix written with a trailing `*`. */

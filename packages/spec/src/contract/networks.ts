@@ -82,6 +82,15 @@ export const NETWORKS: Readonly<Record<string, NetworkSpec>> = Object.fromEntrie
     // CIFAR-style (He et al. 2015, section 4.2) with projection shortcuts; small enough for fast tests.
     tv('resnet20_cifar', 'basic', [3, 3, 3], { widths: [16, 32, 64], stem: 'cifar', numClasses: 10 }),
     tv('resnet8_cifar', 'basic', [1, 1, 1], { widths: [16, 32, 64], stem: 'cifar', numClasses: 10 }),
+    // A small CIFAR-style ResNeXt: ResNeXt-29's three bottleneck blocks per stage, 8 groups of width
+    // 4/8/16 (baseWidth 16), outputs 64/128/256 channels; about as costly as resnet20_cifar.
+    tv('resnext29_8x4d_cifar', 'bottleneck', [3, 3, 3], {
+      widths: [16, 32, 64],
+      groups: 8,
+      baseWidth: 16,
+      stem: 'cifar',
+      numClasses: 10,
+    }),
   ].map((n) => [n.name, n]),
 );
 

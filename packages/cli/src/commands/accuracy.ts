@@ -1,0 +1,231 @@
+import { isResblocksError } from '@resblocks/spec';
+import {
+  type AccuracySummary,
+  accuracyProblem,
+  type FashionImages,
+  loadTrained,
+  runAccuracy,
+  type TrainedSet,
+  top2,
+} from '@resblocks/spec/trained';
+import { type BackendRow, resolveBackends } from '../adapters.js';
+import { intOption, listOption, parseCommandArgs } from '../args.js';
+import { usageError } from '../cli-error.js';
+import type { Command } from '../command.js';
+import { writeOutputFile } from '../files.js';
+import { firstLine, formatFraction, formatRate } from '../format.js';
+import { describeMachine, machineInfo } from '../machine.js';
+import { createProgress } from '../progress.js';
+import { renderTable } from '../table.js';
+import { DEBIAN_FASHION_MNIST, readFashionTestSet } from '../test-set.js';
+import { VERSION } from '../version.js';
+
+const HELP = `Usage: resblocks accuracy [--model NAME] [--backends x,y] [--limit N] [--data DIR]
+                          [--batch N] [--json FILE]
+
+Runs Fashion-MNIST test images through a network of the spec trained on them (weights shipped
+with @resblocks/spec) on each backend, and compares every image's logits with PyTorch's float64
+logits. Per backend it prints the top-1 accuracy, the agreement with PyTorch's top-1, the images
+where they disagree with PyTorch's top-1 minus top-2 margin, the worst logit error as % of the
+tolerance budget, and images/s.
+
+A disagreement is acceptable only where PyTorch's own top-2 margin is within the backend's
+tolerance: at most twice the per-logit budget, since each of the two logits may move by one
+budget. Any other disagreement, or any logit outside its budget, fails the backend (exit 1).
+
+Options:
+  --model NAME      trained network (default resnet20_cifar; also resnext29_8x4d_cifar)
+  --backends x,y    adapter:backend or adapter ids (default: every available backend except the
+                    float64 reference and software GPUs, which are slow; name them to include them)
+  --limit N         the first N test images (default 500: the sample shipped with the package;
+                    more reads the full test set of 10000, see --data)
+  --data DIR        folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (.gz or not)
+                    (default ${DEBIAN_FASHION_MNIST}: Debian's dataset-fashion-mnist)
+  --batch N         images per run (default 25)
+  --json FILE       write every backend's result, disagreements included, as JSON
+  --verbose         print stack traces on errors
+  -h, --help        show this help
+
+Example:
+  resblocks accuracy --backends tfjs:wasm,onnx-web:wasm --limit 10000
+`;
+
+interface BackendResult {
+  backend: string;
+  device: string | null;
+  summary?: AccuracySummary;
+  imagesPerSecond?: number;
+  problem?: string;
+  error?: string;
+}
+
+function pct(n: number, of: number): string {
+  return of ? `${((100 * n) / of).toFixed(2)}%` : '-';
+}
+
+async function loadModel(name: string): Promise<TrainedSet> {
+  try {
+    return await loadTrained({ models: [name] });
+  } catch (e) {
+    // An unknown name is the user's to fix: the message lists the trained models.
+    if (isResblocksError(e, 'FIXTURE_INTEGRITY') && e.details.model === name) {
+      throw usageError(e.message, 'Pick one of the trained models listed');
+    }
+    throw e;
+  }
+}
+
+export const accuracyCommand: Command = {
+  name: 'accuracy',
+  summary: 'classify Fashion-MNIST test images per backend and compare with PyTorch',
+  help: HELP,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('accuracy', argv, {
+      model: { type: 'string' },
+      backends: { type: 'string' },
+      limit: { type: 'string' },
+      data: { type: 'string' },
+      batch: { type: 'string' },
+      json: { type: 'string' },
+    });
+    const set = await loadModel(values.model ?? 'resnet20_cifar');
+    const model = set.models[0]!;
+    const total = set.manifest.dataset.testImages;
+    const limit = intOption('accuracy', 'limit', values.limit, set.sample.count, 1, total);
+    const batch = intOption('accuracy', 'batch', values.batch, 25, 1, 1000);
+    const fromSample = limit <= set.sample.count;
+    const images: FashionImages = fromSample
+      ? set.sample
+      : await readFashionTestSet(values.data ?? DEBIAN_FASHION_MNIST, set);
+
+    const requested = listOption(values.backends);
+    const all = (await resolveBackends(requested)).filter((r) => requested || r.adapterId !== 'reference');
+    const software = requested
+      ? []
+      : all.filter((r) => !r.reason && r.probed?.availability.device === 'software');
+    const rows = all.filter((r) => !software.includes(r));
+    const runnable = rows.filter((r): r is BackendRow & { probed: NonNullable<BackendRow['probed']> } =>
+      Boolean(r.probed && !r.reason),
+    );
+    const unavailable = rows.filter((r) => r.reason);
+
+    const k = set.classes.length;
+    const batches = Math.ceil(limit / batch);
+    const progress = createProgress(io, 'accuracy');
+    progress.addTotal(runnable.length * batches);
+    const results: BackendResult[] = [];
+    try {
+      for (const row of runnable) {
+        const { adapter, backend } = row.probed;
+        const result: BackendResult = { backend: row.id, device: row.probed.availability.device ?? null };
+        progress.label(`${row.id} compiling`);
+        try {
+          const compiled = await adapter.compile(model.graph, model.weights, { backend });
+          try {
+            const run = await runAccuracy(
+              compiled,
+              adapter.dtype(backend),
+              set.preprocess,
+              k,
+              images,
+              model.logits,
+              {
+                count: limit,
+                batch,
+                onBatch: (done) => progress.tick(`${row.id} ${done}/${limit}`),
+              },
+            );
+            result.summary = run.summary;
+            result.imagesPerSecond = run.imagesPerSecond;
+            const problem = accuracyProblem(run.summary);
+            if (problem) result.problem = problem;
+          } finally {
+            await compiled.dispose();
+          }
+        } catch (e) {
+          result.error = firstLine((e as Error).message ?? String(e), 300);
+        }
+        results.push(result);
+      }
+    } finally {
+      progress.stop();
+    }
+
+    const name = (c: number) => (c >= 0 ? (set.classes[c] ?? String(c)) : 'NaN');
+    // PyTorch's own accuracy on the same images, from its logits.
+    let torchCorrect = 0;
+    for (let i = 0; i < limit; i++) {
+      if (top2(model.logits.subarray(i * k, (i + 1) * k)).top === images.labels[i]) torchCorrect++;
+    }
+    const source = fromSample
+      ? `the first ${limit} test images (shipped with @resblocks/spec)`
+      : `the first ${limit} of the ${total} test images`;
+    io.out(
+      `${model.name} trained on Fashion-MNIST, ${source}; PyTorch ${set.manifest.logitsBy.torch} (float64): ${pct(torchCorrect, limit)} top-1`,
+    );
+    io.out(`batch ${batch}; ${describeMachine()}`);
+    io.out(
+      renderTable(
+        ['backend', 'top-1', 'agrees with PyTorch', 'disagreements', 'worst logit error', 'images/s'],
+        results.map((r) =>
+          r.summary
+            ? [
+                r.device === 'software' ? `${r.backend} (software GPU)` : r.backend,
+                pct(r.summary.correct, r.summary.images),
+                `${pct(r.summary.agree, r.summary.images)} (${r.summary.agree}/${r.summary.images})`,
+                r.summary.disagreements.length,
+                `${formatFraction(r.summary.worstFraction)} of budget`,
+                formatRate(r.imagesPerSecond ?? 0),
+              ]
+            : [r.backend, 'failed', r.error ?? '', '', '', ''],
+        ),
+        { align: ['left', 'right', 'right', 'right', 'right', 'right'], compact: true },
+      ),
+    );
+    const flips = results.flatMap((r) => (r.summary?.disagreements ?? []).map((d) => ({ r, d })));
+    if (flips.length) {
+      io.out(
+        "Disagreements (PyTorch's top-1 minus top-2 margin against the backend's per-logit budget; a flip is acceptable only where margin <= 2 x budget):",
+      );
+      for (const { r, d } of flips) {
+        io.out(
+          `  ${r.backend} image ${d.index} (${name(d.label)}): backend ${name(d.backend)}, PyTorch ${name(d.reference)}; margin ${d.margin.toExponential(2)} ${d.explained ? '<=' : '>'} 2 x ${d.budget.toExponential(2)}: ${d.explained ? 'explained by the tolerance' : 'NOT explained'}`,
+        );
+      }
+    } else if (results.some((r) => r.summary)) {
+      io.out("Every backend agrees with PyTorch's top-1 on every image.");
+    }
+    for (const r of results) if (r.problem) io.out(`failed: ${r.backend}: ${r.problem}`);
+    for (const r of results) if (r.error) io.out(`failed: ${r.backend}: ${r.error}`);
+    if (software.length) {
+      io.out(
+        `not run (software GPU, slow; name them with --backends to include): ${software.map((r) => r.id).join(', ')}`,
+      );
+    }
+    for (const r of unavailable) io.out(`not available here: ${r.id}: ${firstLine(r.reason ?? '', 300)}`);
+    if (!runnable.length) io.out('no backend could run; run `resblocks backends` to see why');
+
+    if (values.json !== undefined) {
+      const doc = {
+        tool: `resblocks ${VERSION}`,
+        createdAt: new Date().toISOString(),
+        machine: { ...machineInfo(), description: describeMachine() },
+        model: model.name,
+        images: limit,
+        source: fromSample ? 'sample' : 'test-set',
+        batch,
+        pytorch: { torch: set.manifest.logitsBy.torch, correct: torchCorrect },
+        results,
+        notRun: software.map((r) => ({
+          backend: r.id,
+          reason: 'software GPU; name it with --backends to include',
+        })),
+        unavailable: unavailable.map((r) => ({ backend: r.id, reason: r.reason ?? null })),
+      };
+      await writeOutputFile(values.json, `${JSON.stringify(doc, null, 2)}\n`, 'JSON report');
+      io.out(`wrote ${values.json}`);
+    }
+    const failed = results.some((r) => r.error || r.problem);
+    return failed || (requested && unavailable.length) || !runnable.length ? 1 : 0;
+  },
+};
