@@ -1,5 +1,5 @@
 import { ResblocksError } from '../errors.js';
-import { describeError } from '../platform/environment.js';
+import { currentEnvironment, describeError, type Environment } from '../platform/environment.js';
 import { referenceAdapter } from '../reference/reference-adapter.js';
 import { type ProbedBackend, probeAll } from './choose.js';
 import { type Adapter, type BackendId, parseBackendId } from './contract.js';
@@ -12,12 +12,20 @@ export interface AdapterPackage {
   readonly id: string;
   readonly packageName: string;
   readonly exportName: string;
+  /** Where the package can load at all (default both): a native addon has no browser build. */
+  readonly environments?: readonly Environment[];
 }
 
 export const ADAPTER_PACKAGES: readonly AdapterPackage[] = [
   { id: 'tfjs', packageName: '@resblocks/tfjs', exportName: 'tfjsAdapter' },
   { id: 'onnx-web', packageName: '@resblocks/onnx-web', exportName: 'onnxWebAdapter' },
   { id: 'gpujs', packageName: '@resblocks/gpujs', exportName: 'gpujsAdapter' },
+  {
+    id: 'onnx-node',
+    packageName: '@resblocks/onnx-node',
+    exportName: 'onnxNodeAdapter',
+    environments: ['node'],
+  },
 ];
 
 /** An adapter package as loaded: the adapter, or why it could not be loaded. */
@@ -74,7 +82,10 @@ export async function loadAdapters(
   importer: AdapterImporter,
   packages: readonly AdapterPackage[] = ADAPTER_PACKAGES,
 ): Promise<LoadedAdapter[]> {
-  const rest = await Promise.all(packages.map((p) => loadOne(p, importer)));
+  const here = currentEnvironment();
+  const rest = await Promise.all(
+    packages.filter((p) => p.environments?.includes(here) ?? true).map((p) => loadOne(p, importer)),
+  );
   return [{ id: 'reference', packageName: '@resblocks/spec', adapter: referenceAdapter }, ...rest];
 }
 
