@@ -216,10 +216,14 @@ export class Executor {
   }
 
   destroy(): void {
+    const built = this.engine.gpu.kernels;
     for (const l of this.launches) {
       // Not destroy(true): that forgets the canvas's texture size, which every model on this
       // mode's one gpu.js instance shares (webgl2 kernels built later then render clipped).
       l.kernel.destroy();
+      // The shared instance outlives this model: a kernel left in its list is never freed.
+      const i = built?.indexOf(l.kernel.kernel) ?? -1;
+      if (i >= 0) built!.splice(i, 1);
       counters.kernelDestroyed(this.engine.mode, l.kernel);
     }
     this.launches.length = 0;

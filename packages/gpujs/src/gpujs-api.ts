@@ -41,6 +41,8 @@ export interface KernelShortcut {
 
 export interface GpuInstance {
   readonly mode: string;
+  /** Every kernel the instance built; gpu.js's CPU kernels stay listed after destroy(). */
+  readonly kernels?: unknown[];
   readonly Kernel: { mode: string; name?: string } | null;
   createKernel(source: string, settings: KernelSettings): KernelShortcut;
   destroy(): Promise<void>;
