@@ -139,7 +139,7 @@ function dryRunProblems(dir) {
       "npm publish: the tarball has no LICENSE (npm packs only the package folder's own LICENSE file; copy the root one)",
     );
   }
-  if (files.some((f) => /(^|\/)(test|src\/.*\.test)\b|\.tsbuildinfo$/.test(f)))
+  if (files.some((f) => /(^|\/)tests?\/|\.(test|spec)\.[cm]?[jt]sx?$|\.tsbuildinfo$/.test(f)))
     p.push('npm publish: the tarball contains test files');
   return { problems: p, files: files.length };
 }

@@ -67,6 +67,8 @@ export async function accuracyCases(
   options: SuiteOptions,
 ): Promise<ConformanceCase[]> {
   if (options.accuracyImages === 0) return [];
+  // A run narrowed to other cases (the measured chooser's verification) needs no trained networks.
+  if (options.only && !options.only.some((p) => p.startsWith('accuracy') || p === '*')) return [];
   const set = await (options.trained ?? packageTrained)();
   const descriptor = adapter.backends.find((b) => b.name === backend);
   const availability = options.availability ?? (await adapter.probe(backend));
