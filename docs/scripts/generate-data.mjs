@@ -2,8 +2,9 @@
 //   docs/data/probes.json      probeAll over every adapter in Node, plus the Chromium probes the browser tests saved
 //   docs/data/conformance.json every conformance report under packages/*/reports (Node and Chromium)
 //   docs/data/bench.json       bench JSON files found under packages/*/reports and packages/*/bench, plus --bench runs
+//   docs/data/accuracy.json    the trained networks' record and the `resblocks accuracy --json` files in docs/data/accuracy/
 //   docs/public/benchmarks-<model>-<size>.svg one chart per model (bench-charts.mjs); docs/public/diagrams/*.svg;
-//   docs/public/demo.png (the demo test's screenshot)
+//   docs/public/demo.png and demo-fashion.png (the demo test's screenshots)
 // Usage: node docs/scripts/generate-data.mjs [--bench]   (build the packages first: npm run build)
 // --bench times resnet18 at 224x224, batch 1, on each available Node backend that is not a software GPU or plain JS.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -83,6 +84,10 @@ function conformanceReports() {
         durationMs: Math.round(r.summary.durationMs),
         failures: r.cases.filter((c) => c.status === 'fail').map((c) => ({ id: c.id, message: c.message })),
         skips: r.cases.filter((c) => c.status === 'skip').map((c) => ({ id: c.id, message: c.message })),
+        // The trained networks' sample, as the suite ran it (the Trained model page shows it).
+        accuracy: r.cases
+          .filter((c) => c.group === 'accuracy')
+          .map((c) => ({ id: c.id, status: c.status, fraction: c.fraction, measured: c.measured ?? null })),
         source: relative(root, file),
       });
     }
@@ -141,6 +146,62 @@ function collectBench() {
     }
   }
   return rows;
+}
+
+// ---- Trained networks: files written by `resblocks accuracy --json FILE`, copied into
+// docs/data/accuracy/. One row per backend run; a later file replaces an earlier run of the same
+// model, backend and image count.
+function accuracyRuns() {
+  const rows = new Map();
+  for (const file of filesIn(join(dataDir, 'accuracy'), (f) => f.endsWith('.json')).sort()) {
+    const doc = readJson(file);
+    if (!doc.model || !Array.isArray(doc.results)) continue;
+    for (const r of doc.results) {
+      if (!r.summary) continue;
+      const s = r.summary;
+      const row = {
+        model: doc.model,
+        backend: r.backend,
+        device: r.device ?? null,
+        images: s.images,
+        source: doc.source,
+        correct: s.correct,
+        referenceCorrect: s.referenceCorrect,
+        agree: s.agree,
+        disagreements: s.disagreements,
+        worstFraction: s.worstFraction,
+        outOfBudget: s.outOfBudget,
+        imagesPerSecond: r.imagesPerSecond ?? null,
+        batch: doc.batch,
+        machine: doc.machine?.description ?? null,
+        createdAt: doc.createdAt,
+        file: relative(root, file),
+      };
+      rows.set(`${row.model}/${row.backend}/${row.images}`, row);
+    }
+  }
+  return [...rows.values()].sort(
+    (a, b) => a.model.localeCompare(b.model) || b.images - a.images || a.backend.localeCompare(b.backend),
+  );
+}
+
+async function trainedRecord(spec) {
+  const { readFile } = await import('node:fs/promises');
+  const { trainedDir } = await import('@resblocks/spec/trained');
+  const manifest = JSON.parse(await readFile(`${trainedDir()}manifest.json`, 'utf8'));
+  return Object.entries(manifest.models).map(([name, m]) => {
+    const costs = spec.graphCosts(spec.networkGraph(name), [1, 3, 32, 32]);
+    const { history, ...training } = m.training;
+    return {
+      model: name,
+      parameters: costs.parameters,
+      macs: costs.macs,
+      testAccuracy: m.testAccuracy,
+      smallestTop2Margin: m.smallestTop2Margin,
+      logitsBy: manifest.logitsBy,
+      training,
+    };
+  });
 }
 
 // ---- GPU figures: files written by `bash scripts/gpu-bench.sh run` (OUT/gpu-bench.json), copied
@@ -230,9 +291,16 @@ const benchData = {
   browserDemo: demo ? { measuredOn: demo.measuredOn, chosen: demo.chosen, timings: demo.timings } : null,
 };
 write('bench.json', benchData);
+write('accuracy.json', {
+  generatedAt: new Date().toISOString(),
+  trained: await trainedRecord(spec),
+  runs: accuracyRuns(),
+});
 drawDiagrams();
-const demoShot = join(packagesDir, 'browser-tests', 'reports', 'demo.png');
-if (existsSync(demoShot)) copyFileSync(demoShot, join(publicDir, 'demo.png'));
+for (const shot of ['demo.png', 'demo-fashion.png']) {
+  const file = join(packagesDir, 'browser-tests', 'reports', shot);
+  if (existsSync(file)) copyFileSync(file, join(publicDir, shot));
+}
 await writeBenchCharts(benchData);
 console.error(
   `wrote docs/data (probes: ${node.backends.length} Node${browser ? ` + ${browser.backends.length} Chromium` : ''}, ${conformance.length} conformance reports, ${bench.length} bench rows) and ${benchData.models.length} benchmark charts`,

@@ -153,6 +153,8 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
         ['resnet20_cifar', 'pass'],
         ['resnext29_8x4d_cifar', 'pass'],
       ]);
+      for (const c of report.cases.filter((c) => c.group === 'accuracy'))
+        expect(c.measured?.images, `${c.id} reports the images it ran`).toBeGreaterThan(0);
       // The engines' wasm binaries came from where the page configured them (not a CDN, not a guess).
       const prefix = WASM_FROM[id];
       if (prefix)

@@ -69,7 +69,13 @@ export async function runCase(c: ConformanceCase, ctx: CaseContext): Promise<Cas
   try {
     const out = await c.run(ctx);
     const durationMs = out.durationMs ?? performance.now() - t0;
-    return { ...base, status: 'pass', fraction: out.fraction ?? null, durationMs };
+    return {
+      ...base,
+      status: 'pass',
+      fraction: out.fraction ?? null,
+      durationMs,
+      ...(out.measured ? { measured: out.measured } : {}),
+    };
   } catch (e) {
     const fraction = e instanceof CaseFailure && e.fraction !== undefined ? e.fraction : null;
     const err = e as Error;

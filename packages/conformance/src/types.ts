@@ -24,6 +24,8 @@ export interface CaseResult {
   readonly durationMs: number;
   /** Failure detail, or the reason a case was skipped. */
   readonly message?: string;
+  /** What the case measured beyond the error, for reports (the accuracy group's counts). */
+  readonly measured?: Readonly<Record<string, number>>;
 }
 
 export interface ConformanceReport {
@@ -145,6 +147,8 @@ export interface CaseOutcome {
   readonly fraction?: number;
   /** The backend's share of the case's time, when the case also spends time elsewhere. */
   readonly durationMs?: number;
+  /** Figures worth keeping in the report (see CaseResult.measured). */
+  readonly measured?: Readonly<Record<string, number>>;
 }
 
 export interface ConformanceCase {

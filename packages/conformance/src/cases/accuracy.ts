@@ -19,9 +19,9 @@ import type { CaseGroup, ConformanceCase, SuiteOptions } from '../types.js';
 export const ACCURACY_BATCH = 25;
 
 /**
- * Images per model when the suite does not say: the whole committed sample where the backend is
- * fast (native code, a hardware GPU), fewer where it is slow (plain JS, software GPUs, the float64
- * reference), so a CI run stays within seconds per backend and model.
+ * Images per model when the suite does not say: the whole committed sample where the backend runs
+ * compiled code (native, wasm, a hardware GPU); one full batch where it is slow (plain JS, software
+ * GPUs); two images where results are float64. A CI run stays within seconds per backend and model.
  */
 export function defaultAccuracyImages(
   api: BackendApi,
@@ -29,8 +29,7 @@ export function defaultAccuracyImages(
   dtype: string,
   sample: number,
 ): number {
-  const limit =
-    dtype === 'float64' ? 2 : device === 'software' || api === 'cpu' ? 10 : api === 'wasm' ? 100 : sample;
+  const limit = dtype === 'float64' ? 2 : device === 'software' || api === 'cpu' ? ACCURACY_BATCH : sample;
   return Math.min(sample, limit);
 }
 
@@ -47,7 +46,7 @@ function accuracyCase(set: TrainedSet, model: TrainedModel, images: number): Con
     group: 'accuracy',
     capability: 'networks',
     async run(ctx) {
-      const { summary } = await withModel(ctx, model.graph, model.weights, (m) =>
+      const { summary, imagesPerSecond } = await withModel(ctx, model.graph, model.weights, (m) =>
         runAccuracy(m, ctx.dtype, set.preprocess, set.classes.length, set.sample, model.logits, {
           count: images,
           batch: ACCURACY_BATCH,
@@ -55,7 +54,17 @@ function accuracyCase(set: TrainedSet, model: TrainedModel, images: number): Con
       );
       const problem = accuracyProblem(summary);
       if (problem) throw new CaseFailure(problem, summary.worstFraction);
-      return { fraction: summary.worstFraction };
+      return {
+        fraction: summary.worstFraction,
+        measured: {
+          images: summary.images,
+          correct: summary.correct,
+          referenceCorrect: summary.referenceCorrect,
+          agree: summary.agree,
+          explainedFlips: summary.disagreements.length,
+          imagesPerSecond,
+        },
+      };
     },
   };
 }
