@@ -189,7 +189,7 @@ async function trainedRecord(spec) {
   const { readFile } = await import('node:fs/promises');
   const { trainedDir } = await import('@resblocks/spec/trained');
   const manifest = JSON.parse(await readFile(`${trainedDir()}manifest.json`, 'utf8'));
-  return Object.entries(manifest.models).map(([name, m]) => {
+  const trained = Object.entries(manifest.models).map(([name, m]) => {
     const costs = spec.graphCosts(spec.networkGraph(name), [1, 3, 32, 32]);
     const { history, ...training } = m.training;
     return {
@@ -202,6 +202,7 @@ async function trainedRecord(spec) {
       training,
     };
   });
+  return { classes: manifest.dataset.classes, trained };
 }
 
 // ---- GPU figures: files written by `bash scripts/gpu-bench.sh run` (OUT/gpu-bench.json), copied
@@ -293,7 +294,7 @@ const benchData = {
 write('bench.json', benchData);
 write('accuracy.json', {
   generatedAt: new Date().toISOString(),
-  trained: await trainedRecord(spec),
+  ...(await trainedRecord(spec)),
   runs: accuracyRuns(),
 });
 drawDiagrams();
