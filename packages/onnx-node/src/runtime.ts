@@ -20,6 +20,9 @@ export interface OpenedProvider {
   readonly vulkanIcd?: string;
 }
 
+/** Sessions held open for the life of the process (see openProvider). */
+const anchors: Session[] = [];
+
 const PEER = 'onnxruntime-node@1.30.0';
 const here = `${process.platform}/${process.arch}`;
 
@@ -121,6 +124,11 @@ export async function openProvider(ep: ExecutionProvider): Promise<OpenedProvide
     }
     const wrong = misplaced(profile.read(), ep.ortProvider);
     if (wrong) throw new Error(`onnxruntime-node did not run on ${ep.name}: ${wrong}`);
+    if (ep.name === 'webgpu') {
+      // ORT keeps its WebGPU context (the device and its compiled shaders) only while a session
+      // lives: one stays open, so models compiled one after another share the shaders.
+      anchors.push(await ort.InferenceSession.create(probe.bytes, sessionOptions(ep)));
+    }
   } finally {
     profile.remove();
   }

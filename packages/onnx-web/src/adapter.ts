@@ -9,14 +9,25 @@ async function open(ep: EpName): Promise<Runtime> {
   const rt = await loadRuntime(ep);
   const probe = probeModel();
   const session = await createSession(rt, probe.bytes);
+  const release = () => rt.guard(() => session.release());
   try {
     const x = new rt.ort.Tensor('float32', probe.input, probe.shape);
     const y = (await rt.guard(() => session.run({ [INPUT_NAME]: x }))).output?.data as Float32Array;
     if (String(y && [...y]) !== String(probe.expected))
       throw new Error(`the probe model gave ${y ? [...y] : 'nothing'}`);
-  } finally {
-    await rt.guard(() => session.release());
+  } catch (e) {
+    await release();
+    throw e;
   }
+  const device = rt.device();
+  if (!device) {
+    await release();
+    return rt;
+  }
+  // ORT keeps its WebGPU context (the device, its compiled shaders and buffer pool) only while a
+  // session lives: the probe session stays open so models compiled one after another share it
+  // instead of recompiling every shader. A lost device lets it go, so ORT can make a new one.
+  void device.lost.then(release, release);
   return rt;
 }
 
