@@ -2,26 +2,36 @@ import type { Adapter, Graph, Weights } from '@resblocks/spec';
 import { seededInput } from '@resblocks/spec';
 import { nextTurn } from './next-turn.js';
 
-export interface BenchOptions {
-  readonly batch: number;
-  readonly size: number;
+export interface TimingOptions {
+  /** Runs before sampling, the first one included (its time is kept as firstRunMs); at least 1. */
   readonly warmup?: number;
+  /** Timed runs of each (rounds, when several are interleaved). */
   readonly iterations?: number;
-  /** Stop sampling after this many milliseconds once at least 3 samples exist. */
+  /** Stop sampling after this many milliseconds once each run has at least 3 samples. */
   readonly maxMs?: number;
 }
 
-export interface BenchResult {
+export interface BenchOptions extends TimingOptions {
+  readonly batch: number;
+  readonly size: number;
+}
+
+/** One run's times: its first run apart, and what the timed runs give. */
+export interface RunTiming {
+  readonly firstRunMs: number;
+  readonly medianMs: number;
+  readonly p90Ms: number;
+  readonly minMs: number;
+  readonly samplesMs: number[];
+}
+
+export interface BenchResult extends RunTiming {
   readonly backend: string;
   readonly model: string;
   readonly batch: number;
   readonly size: number;
   readonly compileMs: number;
-  readonly firstRunMs: number;
-  readonly medianMs: number;
-  readonly p90Ms: number;
   readonly imagesPerSec: number;
-  readonly samplesMs: number[];
   readonly info: Readonly<Record<string, unknown>>;
 }
 
@@ -33,7 +43,48 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** Latency of one compiled model: compile once, warm up, then time `iterations` runs end to end (upload + readback included). */
+async function timeOne(run: () => Promise<unknown>): Promise<number> {
+  // Untimed: lets signals, timers and progress output through between runs.
+  await nextTurn();
+  const t = performance.now();
+  await run();
+  return performance.now() - t;
+}
+
+/**
+ * The timing loop of every bench: one first run of each, the rest of the warm-up, then up to
+ * `iterations` timed runs of each. Several runs are interleaved (A, B, C, A, B, C, ...) so a load
+ * change on a shared machine hits each of them alike.
+ */
+export async function timeRuns(
+  runs: readonly (() => Promise<unknown>)[],
+  options: TimingOptions = {},
+): Promise<RunTiming[]> {
+  const warmup = Math.max(1, options.warmup ?? 2);
+  const iterations = options.iterations ?? 10;
+  const maxMs = options.maxMs ?? 120_000;
+  const first: number[] = [];
+  for (const run of runs) first.push(await timeOne(run));
+  for (let i = 1; i < warmup; i++) for (const run of runs) await timeOne(run);
+  const samples = runs.map((): number[] => []);
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    for (const [k, run] of runs.entries()) samples[k]!.push(await timeOne(run));
+    if (i >= 2 && performance.now() - start > maxMs) break;
+  }
+  return samples.map((s, k) => {
+    const sorted = [...s].sort((a, b) => a - b);
+    return {
+      firstRunMs: first[k]!,
+      medianMs: quantile(sorted, 0.5),
+      p90Ms: quantile(sorted, 0.9),
+      minMs: sorted[0] ?? Number.NaN,
+      samplesMs: s,
+    };
+  });
+}
+
+/** Latency of one compiled model: compile once, then timeRuns on it end to end (upload + readback included). */
 export async function benchModel(
   adapter: Adapter,
   backend: string,
@@ -42,43 +93,20 @@ export async function benchModel(
   options: BenchOptions,
 ): Promise<BenchResult> {
   const { batch, size } = options;
-  const warmup = options.warmup ?? 2;
-  const iterations = options.iterations ?? 10;
-  const maxMs = options.maxMs ?? 120_000;
   const input = seededInput([batch, graph.inChannels, size, size], 1);
-  let t = performance.now();
+  const t = performance.now();
   const model = await adapter.compile(graph, weights, { backend });
   const compileMs = performance.now() - t;
   try {
-    t = performance.now();
-    await model.run(input);
-    const firstRunMs = performance.now() - t;
-    for (let i = 1; i < warmup; i++) {
-      await nextTurn();
-      await model.run(input);
-    }
-    const samples: number[] = [];
-    const start = performance.now();
-    for (let i = 0; i < iterations; i++) {
-      await nextTurn(); // untimed
-      t = performance.now();
-      await model.run(input);
-      samples.push(performance.now() - t);
-      if (samples.length >= 3 && performance.now() - start > maxMs) break;
-    }
-    const sorted = [...samples].sort((a, b) => a - b);
-    const medianMs = quantile(sorted, 0.5);
+    const [timing] = await timeRuns([() => model.run(input)], options);
     return {
       backend: model.backend,
       model: graph.name,
       batch,
       size,
       compileMs,
-      firstRunMs,
-      medianMs,
-      p90Ms: quantile(sorted, 0.9),
-      imagesPerSec: (batch * 1000) / medianMs,
-      samplesMs: samples,
+      ...timing!,
+      imagesPerSec: (batch * 1000) / timing!.medianMs,
       info: model.info(),
     };
   } finally {

@@ -10,7 +10,15 @@ export type {
   ResourceCounters,
 } from '@resblocks/spec';
 export { referenceAdapter } from '@resblocks/spec';
-export { type BenchOptions, type BenchResult, benchModel, quantile } from './bench.js';
+export {
+  type BenchOptions,
+  type BenchResult,
+  benchModel,
+  quantile,
+  type RunTiming,
+  type TimingOptions,
+  timeRuns,
+} from './bench.js';
 export { ACCURACY_BATCH, accuracyCases, defaultAccuracyImages } from './cases/accuracy.js';
 export { identityCase } from './cases/backend.js';
 export { BLOCK_CASES } from './cases/blocks.js';

@@ -4,6 +4,7 @@
  *
  *   npm run bench:cpu -- --backend webasm --model resnet50 --size 224 --batch 1 --runs 3
  */
+import { quantile, timeRuns } from '@resblocks/conformance';
 import { initWeights, networkGraph, seededInput } from '@resblocks/spec';
 import { gpujsAdapter } from '../src/index.js';
 
@@ -20,26 +21,29 @@ const runs = Number(flag('runs', '3'));
 const graph = networkGraph(model);
 const compiled = await gpujsAdapter.compile(graph, initWeights(graph, 1), { backend });
 const input = seededInput([batch, graph.inChannels, size, size], 1);
-const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-const samples: { wallMs: number; cpuMs: number }[] = [];
-// The first run builds every kernel; it is reported separately.
-for (let i = 0; i <= runs; i++) {
+const cpuMs: number[] = [];
+// CPU time is taken inside the run the loop times, so both cover the same work.
+const run = async () => {
   const c = process.cpuUsage();
-  const t = performance.now();
   await compiled.run(input);
-  samples.push({ wallMs: performance.now() - t, cpuMs: cpuMs(process.cpuUsage(c)) });
-}
-const [first, ...rest] = samples;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const u = process.cpuUsage(c);
+  cpuMs.push((u.user + u.system) / 1000);
+};
+// The first run builds every kernel; it is reported separately.
+const [wall] = await timeRuns([run], { warmup: 1, iterations: runs, maxMs: Number.POSITIVE_INFINITY });
+const [firstCpuMs, ...restCpuMs] = cpuMs;
 const report = {
   backend,
   model,
   size,
   batch,
-  first,
-  medianWallMs: median(rest.map((s) => s.wallMs)),
-  medianCpuMs: median(rest.map((s) => s.cpuMs)),
-  samples: rest,
+  first: { wallMs: wall!.firstRunMs, cpuMs: firstCpuMs },
+  medianWallMs: wall!.medianMs,
+  medianCpuMs: quantile(
+    [...restCpuMs].sort((a, b) => a - b),
+    0.5,
+  ),
+  samples: wall!.samplesMs.map((wallMs, i) => ({ wallMs, cpuMs: restCpuMs[i] })),
   kernelsPerRun: compiled.info().kernelsPerRun,
 };
 await compiled.dispose();

@@ -5,13 +5,14 @@
  * torchvision network. Runs are interleaved (adapter, direct, torch, adapter, ...) so load changes
  * hit every row alike. Prints JSON (or --json FILE). Flags:
  *   --models resnet50,resnext50_32x4d   --batches 1,16   --size 224   --iterations 10   --warmup 2
+ *   --max-ms 120000                     stop sampling after this long (once every row has 3 samples)
  *   --backend cpu                       the onnx-node backend (its EP is used for the direct rows too)
  *   --torch DIR                         DIR/<model>.onnx from bench/export_torchvision.py
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { quantile } from '@resblocks/conformance';
+import { timeRuns } from '@resblocks/conformance';
 import { exportOnnx } from '@resblocks/onnx';
 import { initWeights, networkGraph, seededInput, type Tensor } from '@resblocks/spec';
 import * as ort from 'onnxruntime-node';
@@ -28,6 +29,7 @@ const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Bo
 const size = Number(flag('size') ?? 224);
 const iterations = Number(flag('iterations') ?? 10);
 const warmup = Number(flag('warmup') ?? 2);
+const maxMs = Number(flag('max-ms') ?? 120_000);
 const models = list(flag('models'), ['resnet50', 'resnext50_32x4d']);
 const batches = list(flag('batches'), ['1', '16']).map(Number);
 const backend = flag('backend') ?? 'cpu';
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
       throw new Error(`${torchFile} is missing (bench/export_torchvision.py)`);
     for (const batch of batches) {
       const x = seededInput([batch, 3, size, size], 1);
-      let t = performance.now();
+      const t = performance.now();
       const model = await onnxNodeAdapter.compile(graph, weights, { backend });
       const runners: Runner[] = [
         {
@@ -86,24 +88,14 @@ async function main(): Promise<void> {
           ),
         );
       }
-      for (let i = 0; i < warmup; i++) for (const r of runners) await r.run();
-      const samples = runners.map(() => [] as number[]);
-      for (let i = 0; i < iterations; i++) {
-        for (const [k, r] of runners.entries()) {
-          t = performance.now();
-          await r.run();
-          samples[k]!.push(performance.now() - t);
-        }
-      }
-      const medians = samples.map((s) =>
-        quantile(
-          [...s].sort((a, b) => a - b),
-          0.5,
-        ),
+      const timings = await timeRuns(
+        runners.map((r) => r.run),
+        { warmup, iterations, maxMs },
       );
+      const adapterMs = timings[0]!.medianMs;
       for (const [k, r] of runners.entries()) {
         await r.release();
-        const sorted = [...samples[k]!].sort((a, b) => a - b);
+        const tk = timings[k]!;
         const row = {
           runtime: r.runtime,
           model: name,
@@ -111,13 +103,14 @@ async function main(): Promise<void> {
           batch,
           size,
           createMs: Math.round(r.createMs),
-          medianMs: Number(medians[k]!.toFixed(2)),
-          p90Ms: Number(quantile(sorted, 0.9).toFixed(2)),
-          minMs: Number(sorted[0]!.toFixed(2)),
-          imagesPerSec: Number(((batch * 1000) / medians[k]!).toFixed(2)),
+          firstRunMs: Math.round(tk.firstRunMs),
+          medianMs: Number(tk.medianMs.toFixed(2)),
+          p90Ms: Number(tk.p90Ms.toFixed(2)),
+          minMs: Number(tk.minMs.toFixed(2)),
+          imagesPerSec: Number(((batch * 1000) / tk.medianMs).toFixed(2)),
           // The adapter's median over this row's: the targets are 1.1 (same file) and 1.2 (torch export).
-          adapterRatio: Number((medians[0]! / medians[k]!).toFixed(3)),
-          samplesMs: samples[k]!.map((v) => Number(v.toFixed(2))),
+          adapterRatio: Number((adapterMs / tk.medianMs).toFixed(3)),
+          samplesMs: tk.samplesMs.map((v) => Number(v.toFixed(2))),
         };
         rows.push(row);
         process.stderr.write(
@@ -137,6 +130,7 @@ async function main(): Promise<void> {
     },
     iterations,
     warmup,
+    maxMs,
     rows,
   };
   const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -5,12 +5,13 @@
  *   --models resnet50,resnext50_32x4d
  *   --batches 1,16
  *   --size 224  --iterations 10  --warmup 2
+ *   --max-ms 120000           stop sampling after this long (once a row has 3 samples)
  *   --onnx path/to/model.onnx  also runs an external model (input 'input' or its first input) with
  *                              the same EP and input size, side by side
  *   --no-native               skip the onnxruntime-node reference rows
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { benchModel, quantile } from '@resblocks/conformance';
+import { benchModel, type RunTiming, timeRuns } from '@resblocks/conformance';
 import { exportOnnx } from '@resblocks/onnx';
 import { initWeights, networkGraph, seededInput } from '@resblocks/spec';
 import { onnxWebAdapter } from '../src/index.js';
@@ -25,6 +26,7 @@ const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Bo
 const size = Number(flag('size') ?? 224);
 const iterations = Number(flag('iterations') ?? 10);
 const warmup = Number(flag('warmup') ?? 2);
+const maxMs = Number(flag('max-ms') ?? 120_000);
 const models = list(flag('models'), ['resnet50', 'resnext50_32x4d']);
 const batches = list(flag('batches'), ['1', '16']).map(Number);
 const external = flag('onnx');
@@ -44,41 +46,45 @@ interface Row {
   info?: Readonly<Record<string, unknown>>;
 }
 
-/** Times run() of any session-like object. */
-async function timeRuns(
+function rowOf(
   runtime: string,
   model: string,
   batch: number,
-  create: () => Promise<{ run(): Promise<unknown>; release(): Promise<void> }>,
-): Promise<Row> {
-  let t = performance.now();
-  const s = await create();
-  const sessionCreateMs = performance.now() - t;
-  t = performance.now();
-  await s.run();
-  const firstRunMs = performance.now() - t;
-  for (let i = 1; i < warmup; i++) await s.run();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    t = performance.now();
-    await s.run();
-    samples.push(performance.now() - t);
-  }
-  await s.release();
-  const sorted = samples.sort((a, b) => a - b);
-  const medianMs = quantile(sorted, 0.5);
+  sessionCreateMs: number,
+  r: RunTiming,
+  info?: Readonly<Record<string, unknown>>,
+): Row {
   return {
     runtime,
     model,
     batch,
     size,
     sessionCreateMs,
-    firstRunMs,
-    medianMs,
-    p90Ms: quantile(sorted, 0.9),
-    imagesPerSec: (batch * 1000) / medianMs,
-    samples: samples.length,
+    firstRunMs: r.firstRunMs,
+    medianMs: r.medianMs,
+    p90Ms: r.p90Ms,
+    imagesPerSec: (batch * 1000) / r.medianMs,
+    samples: r.samplesMs.length,
+    ...(info ? { info } : {}),
   };
+}
+
+/** Times run() of any session-like object, as benchModel times the adapter's models. */
+async function timeSession(
+  runtime: string,
+  model: string,
+  batch: number,
+  create: () => Promise<{ run(): Promise<unknown>; release(): Promise<void> }>,
+): Promise<Row> {
+  const t = performance.now();
+  const s = await create();
+  const sessionCreateMs = performance.now() - t;
+  try {
+    const [r] = await timeRuns([() => s.run()], { warmup, iterations, maxMs });
+    return rowOf(runtime, model, batch, sessionCreateMs, r!);
+  } finally {
+    await s.release();
+  }
 }
 
 async function main(): Promise<void> {
@@ -116,24 +122,13 @@ async function main(): Promise<void> {
           size,
           warmup,
           iterations,
+          maxMs,
         });
-        log({
-          runtime: r.backend,
-          model: name,
-          batch,
-          size,
-          sessionCreateMs: r.compileMs,
-          firstRunMs: r.firstRunMs,
-          medianMs: r.medianMs,
-          p90Ms: r.p90Ms,
-          imagesPerSec: r.imagesPerSec,
-          samples: r.samplesMs.length,
-          info: r.info,
-        });
+        log(rowOf(r.backend, name, batch, r.compileMs, r, r.info));
       }
       if (ortNode) {
         log(
-          await timeRuns('onnxruntime-node:cpu', name, batch, async () => {
+          await timeSession('onnxruntime-node:cpu', name, batch, async () => {
             const s = await ortNode.InferenceSession.create(bytes);
             const feeds = { input: new ortNode.Tensor('float32', input.data, [...input.shape]) };
             return { run: () => s.run(feeds), release: () => s.release() };
@@ -149,7 +144,7 @@ async function main(): Promise<void> {
       for (const backend of backends) {
         const rt = await loadRuntime(backend as 'wasm' | 'webgpu');
         log(
-          await timeRuns(`onnx-web:${backend}`, external, batch, async () => {
+          await timeSession(`onnx-web:${backend}`, external, batch, async () => {
             const s = await rt.guard(() =>
               rt.ort.InferenceSession.create(new Uint8Array(file), { executionProviders: [backend] }),
             );
@@ -160,7 +155,7 @@ async function main(): Promise<void> {
       }
       if (ortNode) {
         log(
-          await timeRuns('onnxruntime-node:cpu', external, batch, async () => {
+          await timeSession('onnxruntime-node:cpu', external, batch, async () => {
             const s = await ortNode.InferenceSession.create(new Uint8Array(file));
             const feeds = { [s.inputNames[0]!]: new ortNode.Tensor('float32', input.data, [...input.shape]) };
             return { run: () => s.run(feeds), release: () => s.release() };

@@ -7,9 +7,10 @@
  * (A, B, C, ... A, B, C) so load changes on a shared machine hit every variant alike. JSON on
  * stdout (or --json FILE). Flags:
  *   --models resnet8_cifar,resnet18   --size 32   --batch 1   --iterations 5   --variants a,b
+ *   --max-ms 120000   stop sampling after this long (once every variant has 3 samples)
  */
 import { writeFileSync } from 'node:fs';
-import { quantile } from '@resblocks/conformance';
+import { timeRuns } from '@resblocks/conformance';
 import { exportOnnx, INPUT_NAME } from '@resblocks/onnx';
 import { initWeights, networkGraph, seededInput, type Tensor } from '@resblocks/spec';
 import { type OnnxWebCompileOptions, onnxWebAdapter } from '../src/index.js';
@@ -23,6 +24,7 @@ const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Bo
 const size = Number(flag('size') ?? 32);
 const batch = Number(flag('batch') ?? 1);
 const iterations = Number(flag('iterations') ?? 5);
+const maxMs = Number(flag('max-ms') ?? 120_000);
 const models = list(flag('models'), ['resnet8_cifar', 'resnet18']);
 
 type Options = Omit<OnnxWebCompileOptions, 'backend'>;
@@ -134,41 +136,29 @@ async function main(): Promise<void> {
     const shape = [batch, graph.inChannels, size, size];
     const x = seededInput(shape, 1);
     const prepared: Prepared[] = [];
-    const firstMs = new Map<string, number>();
     for (const v of variants) {
-      let p: Prepared;
       if (v.direct) {
-        p = await direct(rt, v, bytes, x);
-      } else {
-        const t = performance.now();
-        const options = { backend: 'webgpu', ...v.adapter, ...(v.fixed ? { inputShape: shape } : {}) };
-        const model = await onnxWebAdapter.compile(graph, weights, options);
-        p = {
-          v,
-          createMs: performance.now() - t,
-          run: async () => void (await model.run(x)),
-          release: () => model.dispose(),
-        };
+        prepared.push(await direct(rt, v, bytes, x));
+        continue;
       }
       const t = performance.now();
-      await p.run();
-      firstMs.set(v.id, performance.now() - t);
-      prepared.push(p);
-      process.stderr.write(
-        `${name} ${v.id}: created in ${p.createMs.toFixed(0)} ms, first run ${firstMs.get(v.id)!.toFixed(0)} ms\n`,
-      );
+      const options = { backend: 'webgpu', ...v.adapter, ...(v.fixed ? { inputShape: shape } : {}) };
+      const model = await onnxWebAdapter.compile(graph, weights, options);
+      prepared.push({
+        v,
+        createMs: performance.now() - t,
+        run: async () => void (await model.run(x)),
+        release: () => model.dispose(),
+      });
     }
-    const samples = new Map<string, number[]>(prepared.map((p) => [p.v.id, []]));
-    for (let i = 0; i < iterations; i++) {
-      for (const p of prepared) {
-        const t = performance.now();
-        await p.run();
-        samples.get(p.v.id)!.push(performance.now() - t);
-      }
-    }
-    for (const p of prepared) {
+    // The first run of each is its warm-up: a captured graph records there.
+    const timings = await timeRuns(
+      prepared.map((p) => p.run),
+      { warmup: 1, iterations, maxMs },
+    );
+    for (const [k, p] of prepared.entries()) {
       await p.release();
-      const s = [...samples.get(p.v.id)!].sort((a, b) => a - b);
+      const t = timings[k]!;
       const row = {
         model: name,
         batch,
@@ -177,13 +167,16 @@ async function main(): Promise<void> {
         options: p.v.adapter ?? p.v.direct,
         fixedShape: !!p.v.fixed,
         sessionCreateMs: Math.round(p.createMs),
-        firstRunMs: Math.round(firstMs.get(p.v.id)!),
-        medianMs: Number(quantile(s, 0.5).toFixed(2)),
-        minMs: Number(s[0]!.toFixed(2)),
-        samplesMs: samples.get(p.v.id)!.map((t) => Number(t.toFixed(2))),
+        firstRunMs: Math.round(t.firstRunMs),
+        medianMs: Number(t.medianMs.toFixed(2)),
+        p90Ms: Number(t.p90Ms.toFixed(2)),
+        minMs: Number(t.minMs.toFixed(2)),
+        samplesMs: t.samplesMs.map((ms) => Number(ms.toFixed(2))),
       };
       rows.push(row);
-      process.stderr.write(`${name} ${p.v.id}: median ${row.medianMs} ms (min ${row.minMs})\n`);
+      process.stderr.write(
+        `${name} ${p.v.id}: created in ${row.sessionCreateMs} ms, first run ${row.firstRunMs} ms, median ${row.medianMs} ms (min ${row.minMs})\n`,
+      );
     }
   }
   const os = await import('node:os');
@@ -196,6 +189,7 @@ async function main(): Promise<void> {
       adapter: rt.gpu,
     },
     iterations,
+    maxMs,
     rows,
   };
   const json = `${JSON.stringify(report, null, 2)}\n`;

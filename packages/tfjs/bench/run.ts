@@ -3,13 +3,14 @@
  *
  *   npm run bench -- [--models resnet50,resnext50_32x4d] [--backends wasm,webgpu,cpu]
  *                    [--batches 1,16] [--size 224] [--warmup 2] [--iters 5]
- *                    [--grouped kernel|dense|depthwise|split|all] [--json FILE]
+ *                    [--grouped kernel|dense|depthwise|split|all] [--max-ms 120000] [--json FILE]
  *
  * Defaults finish in a few minutes on a 2-core machine: wasm at batch 1. The cpu backend takes
  * tens of seconds per resnet50 image; ask for it explicitly.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { timeRuns } from '@resblocks/conformance';
 import { initWeights, networkGraph, seededInput } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -32,6 +33,7 @@ const batches = list('batches', '1').map(Number);
 const size = Number(flag('size', '224'));
 const warmup = Number(flag('warmup', '2'));
 const iters = Number(flag('iters', '5'));
+const maxMs = Number(flag('max-ms', '120000'));
 const groupedFlag = flag('grouped', '');
 const jsonFile = flag('json', '');
 const strategies: (GroupedConvStrategy | undefined)[] =
@@ -40,11 +42,6 @@ const strategies: (GroupedConvStrategy | undefined)[] =
     : groupedFlag
       ? [groupedFlag as GroupedConvStrategy]
       : [undefined];
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
-};
 
 interface Row {
   model: string;
@@ -85,19 +82,13 @@ for (const backend of backends) {
       const compileMs = performance.now() - t0;
       for (const batch of batches) {
         const input = seededInput([batch, 3, size, size], 2);
-        for (let i = 0; i < warmup; i++) await compiled.run(input);
-        const runs: number[] = [];
-        for (let i = 0; i < iters; i++) {
-          const s = performance.now();
-          await compiled.run(input);
-          runs.push(performance.now() - s);
-        }
+        const [timing] = await timeRuns([() => compiled.run(input)], { warmup, iterations: iters, maxMs });
+        const { medianMs, p90Ms, samplesMs } = timing!;
         // One extra run under the profiler for the peak bytes the engine held.
         const profile = await tf.profile(async () => {
           await compiled.run(input);
           return [];
         });
-        const medianMs = quantile(runs, 0.5);
         const row: Row = {
           model,
           backend: `tfjs:${backend}`,
@@ -105,11 +96,11 @@ for (const backend of backends) {
           size,
           groupedConv: grouped ? compiled.info().groupedConv : null,
           medianMs: Math.round(medianMs * 10) / 10,
-          p90Ms: Math.round(quantile(runs, 0.9) * 10) / 10,
+          p90Ms: Math.round(p90Ms * 10) / 10,
           imagesPerSecond: Math.round((batch / medianMs) * 1000 * 100) / 100,
           peakTensorBytes: profile.peakBytes,
           compileMs: Math.round(compileMs),
-          runs: runs.map((r) => Math.round(r)),
+          runs: samplesMs.map((r) => Math.round(r)),
           info: compiled.info(),
         };
         rows.push(row);
@@ -142,7 +133,7 @@ const ratios = rows
 const report = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, platform: process.platform },
   tfjs: tf.version_core,
-  settings: { size, warmup, iters },
+  settings: { size, warmup, iters, maxMs },
   results: rows,
   ratios,
   skipped,
