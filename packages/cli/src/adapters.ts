@@ -94,3 +94,34 @@ export async function requireBackend(id: string): Promise<ProbedBackend> {
   }
   return row.probed;
 }
+
+export type RunnableRow = BackendRow & { probed: ProbedBackend };
+
+export interface BackendSelection {
+  /** The backends that can run here, to run. */
+  runnable: RunnableRow[];
+  /** Those that cannot, with their reason. */
+  unavailable: BackendRow[];
+  /** Software-rendered GPUs left out because they are slow (only when none were named). */
+  software: RunnableRow[];
+}
+
+/**
+ * The backends a command runs: those named, or every backend. With `skipSlow` and no names, the
+ * float64 reference and software-rendered GPUs (SwiftShader: correct, but orders of magnitude
+ * slower) are left out; they run only on request.
+ */
+export async function selectBackends(
+  requested: readonly string[] | undefined,
+  { skipSlow = false } = {},
+): Promise<BackendSelection> {
+  const slow = skipSlow && !requested;
+  const rows = (await resolveBackends(requested)).filter((r) => !slow || r.adapterId !== 'reference');
+  const runnable = rows.filter((r): r is RunnableRow => Boolean(r.probed && !r.reason));
+  const software = slow ? runnable.filter((r) => r.probed.availability.device === 'software') : [];
+  return {
+    runnable: runnable.filter((r) => !software.includes(r)),
+    unavailable: rows.filter((r) => r.reason),
+    software,
+  };
+}

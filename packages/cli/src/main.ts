@@ -10,8 +10,13 @@ import { runCommand } from './commands/run.js';
 import { soakCommand } from './commands/soak.js';
 import { verifyCommand } from './commands/verify.js';
 import { type Io, processIo } from './io.js';
+import { renderOptions } from './options-help.js';
 import { VERSION } from './version.js';
 
+/**
+ * A new command is a defineCommand with its option table, listed here; its section of the README
+ * needs `<!-- BEGIN options NAME -->` and `<!-- END options NAME -->` for the generated table.
+ */
 export const COMMANDS: readonly Command[] = [
   verifyCommand,
   runCommand,
@@ -39,9 +44,7 @@ Exit codes: 0 success, 1 failure (a check failed, a file is invalid, a backend f
 2 usage error (unknown command, option, model or backend).
 
 Options:
-  --verbose      print stack traces on errors
-  -v, --version  print the version
-  -h, --help     show this help
+${renderOptions({ version: { type: 'boolean', short: 'v', help: 'print the version' } })}
 `;
 }
 

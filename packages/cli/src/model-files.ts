@@ -5,7 +5,7 @@ import {
   getNetwork,
   initWeights,
   isResblocksError,
-  MAX_CLASSES,
+  minInputSize,
   NETWORK_NAMES,
   networkGraph,
   ResblocksError,
@@ -15,7 +15,6 @@ import {
   type Weights,
   type WeightsFormat,
 } from '@resblocks/spec';
-import { intOption } from './args.js';
 import { usageError } from './cli-error.js';
 import { MAX_FILE_BYTES, readInputFile } from './files.js';
 
@@ -35,9 +34,15 @@ export function modelGraph(name: string, classes?: number): Graph {
   return networkGraph(name, classes === undefined ? {} : { numClasses: classes });
 }
 
-/** `--classes N`: the class count of a fine-tuned model (undefined when not given). */
-export function classesOption(command: string, value: string | undefined): number | undefined {
-  return value === undefined ? undefined : intOption(command, 'classes', value, 0, 1, MAX_CLASSES);
+/** `--size`: 224 for ImageNet networks and 32 for CIFAR ones unless given, and large enough for the model. */
+export function inputSize(name: string, graph: Graph, size: number | undefined): number {
+  const s = size ?? (graph.nodes.some((n) => n.op === 'maxpool') ? 224 : 32);
+  if (s < minInputSize(graph))
+    throw usageError(
+      `--size ${s} is too small for ${name} (minimum ${minInputSize(graph)})`,
+      'Pass a larger --size',
+    );
+  return s;
 }
 
 /** Re-raises a library error with the file it came from. */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveBackends } from '../src/adapters.js';
 import { CliError } from '../src/cli-error.js';
 import { readFashionTestSet } from '../src/test-set.js';
-import { resblocks, tempDir } from './spawn.js';
+import { cli, resblocks, tempDir } from './spawn.js';
 
 let dir: string;
 let set: TrainedSet;
@@ -34,15 +34,7 @@ describe('resblocks accuracy', () => {
   it('runs the shipped sample, prints the table and agrees with PyTorch', async () => {
     const json = join(dir, 'accuracy.json');
     const limit = backends[0] === 'reference:float64' ? 5 : 100;
-    const r = await resblocks([
-      'accuracy',
-      '--backends',
-      backends.join(','),
-      '--limit',
-      String(limit),
-      '--json',
-      json,
-    ]);
+    const r = await resblocks(cli('accuracy', { backends: backends.join(','), limit: String(limit), json }));
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/resnet20_cifar trained on Fashion-MNIST, the first \d+ test images/);
     expect(r.stdout).toMatch(

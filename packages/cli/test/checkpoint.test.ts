@@ -5,7 +5,7 @@ import { parseSafetensors, readWeights, seededInput } from '@resblocks/spec';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '../src/npy.js';
 import { npyBytes } from './npy-bytes.js';
-import { errorLines, resblocks, tempDir } from './spawn.js';
+import { cli, errorLines, resblocks, tempDir } from './spawn.js';
 
 /** PyTorch-written checkpoints and their safetensors twins, from @resblocks/spec's fixtures. */
 const CHECKPOINTS = join(
@@ -40,20 +40,13 @@ async function logits(
   extra: string[] = [],
 ): Promise<{ y: Float32Array; stdout: string; stderr: string }> {
   const out = join(dir, `y-${Math.random().toString(36).slice(2)}.npy`);
-  const r = await resblocks([
-    'run',
-    '--model',
-    'resnet8_cifar',
-    '--weights',
-    weights,
-    '--input',
-    input,
-    '--backend',
-    'reference:float64',
-    '--output',
-    out,
-    ...extra,
-  ]);
+  const r = await resblocks(
+    cli(
+      'run',
+      { model: 'resnet8_cifar', weights, input, backend: 'reference:float64', output: out },
+      ...extra,
+    ),
+  );
   expect(r.code, r.stderr).toBe(0);
   const y = parseNpy(new Uint8Array(readFileSync(out)));
   expect(y.shape).toEqual([2, 3]);
@@ -88,56 +81,36 @@ describe('PyTorch checkpoints on the command line', () => {
   });
 
   it('refuses a checkpoint that would run code, naming the global', async () => {
-    const r = await resblocks([
-      'convert',
-      join(CHECKPOINTS, 'malicious-os-system.pth'),
-      join(dir, 'm.safetensors'),
-    ]);
+    const r = await resblocks(
+      cli('convert', {}, join(CHECKPOINTS, 'malicious-os-system.pth'), join(dir, 'm.safetensors')),
+    );
     expect(r.code).toBe(1);
     const [line] = errorLines(r.stderr);
     expect(line).toContain("refers to the Python global 'posix.system'");
     expect(line).toContain('torch.save(model.state_dict(), path)');
-    const run = await resblocks([
-      'run',
-      '--model',
-      'resnet8_cifar',
-      '--weights',
-      join(CHECKPOINTS, 'whole-module.pth'),
-      '--input',
-      input,
-    ]);
+    const run = await resblocks(
+      cli('run', { model: 'resnet8_cifar', weights: join(CHECKPOINTS, 'whole-module.pth'), input }),
+    );
     expect(run.code).toBe(1);
     expect(errorLines(run.stderr)[0]).toContain("'torch.nn.modules.linear.Linear'");
   });
 
   it('--classes sets the class count where there are no weights, and must agree with them', async () => {
     const w = join(dir, 'rn8-5.safetensors');
-    const init = await resblocks([
-      'init-weights',
-      '--model',
-      'resnet8_cifar',
-      '--classes',
-      '5',
-      '--output',
-      w,
-    ]);
+    const init = await resblocks(cli('init-weights', { model: 'resnet8_cifar', classes: '5', output: w }));
     expect(init.code, init.stderr).toBe(0);
     expect(parseSafetensors(new Uint8Array(readFileSync(w))).tensors.get('fc.weight')!.shape).toEqual([
       5, 64,
     ]);
-    const wrong = await resblocks([
-      'run',
-      '--model',
-      'resnet8_cifar',
-      '--weights',
-      w,
-      '--classes',
-      '7',
-      '--input',
-      input,
-      '--backend',
-      'reference:float64',
-    ]);
+    const wrong = await resblocks(
+      cli('run', {
+        model: 'resnet8_cifar',
+        weights: w,
+        classes: '7',
+        input,
+        backend: 'reference:float64',
+      }),
+    );
     expect(wrong.code).toBe(1);
     expect(errorLines(wrong.stderr)[0]).toContain('fc.weight expected [7, 64] got [5, 64]');
     const onnx = join(dir, 'rn8.onnx');

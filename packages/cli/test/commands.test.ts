@@ -15,7 +15,7 @@ import { type BackendRow, resolveBackends } from '../src/adapters.js';
 import { decodeImage, preprocessImageNet } from '../src/image.js';
 import { parseNpy } from '../src/npy.js';
 import { writeSeededFiles } from './fixtures-files.js';
-import { resblocks, tempDir } from './spawn.js';
+import { cli, resblocks, tempDir } from './spawn.js';
 
 const graph = networkGraph('resnet8_cifar');
 let dir: string;
@@ -74,19 +74,15 @@ describe('resblocks run', () => {
         return;
       }
       const out = join(dir, `y-${backend.replace(':', '-')}.npy`);
-      const r = await resblocks([
-        'run',
-        '--model',
-        'resnet8_cifar',
-        '--weights',
-        files.weights,
-        '--input',
-        files.input,
-        '--backend',
-        backend,
-        '--output',
-        out,
-      ]);
+      const r = await resblocks(
+        cli('run', {
+          model: 'resnet8_cifar',
+          weights: files.weights,
+          input: files.input,
+          backend,
+          output: out,
+        }),
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`resnet8_cifar on ${backend}`);
       expect(r.stdout).toContain('logits [2, 10]');
@@ -100,19 +96,14 @@ describe('resblocks run', () => {
       (await resblocks(['init-weights', '--model', 'resnet8_cifar', '--seed', '1', '--output', w])).code,
     ).toBe(0);
     const out = join(dir, 'y-init.npy');
-    const r = await resblocks([
-      'run',
-      '--model',
-      'resnet8_cifar',
-      '--weights',
-      w,
-      '--input',
-      files.input,
-      '--backend',
-      'reference:float64',
-      '-o',
-      out,
-    ]);
+    const r = await resblocks(
+      cli(
+        'run',
+        { model: 'resnet8_cifar', weights: w, input: files.input, backend: 'reference:float64' },
+        '-o',
+        out,
+      ),
+    );
     expect(r.code, r.stderr).toBe(0);
     expectReferenceLogits(out);
   });
@@ -150,17 +141,7 @@ describe('resblocks run', () => {
     const data = Buffer.alloc(320 * 240 * 4);
     for (let i = 0; i < data.length; i++) data[i] = (i * 13) % 256;
     writeFileSync(jpg, jpeg.encode({ width: 320, height: 240, data }, 90).data);
-    const r = await resblocks([
-      'run',
-      '--model',
-      'resnet18',
-      '--weights',
-      w,
-      '--input',
-      jpg,
-      '--backend',
-      backend,
-    ]);
+    const r = await resblocks(cli('run', { model: 'resnet18', weights: w, input: jpg, backend }));
     expect(r.code, r.stderr).toBe(0);
     const labels = JSON.parse(
       readFileSync(new URL('../imagenet-labels.json', import.meta.url), 'utf8'),
@@ -178,15 +159,7 @@ describe('resblocks run', () => {
 describe('resblocks export', () => {
   it('writes ONNX that onnxruntime-node runs to the reference logits', async () => {
     const out = join(dir, 'resnet8.onnx');
-    const r = await resblocks([
-      'export',
-      '--model',
-      'resnet8_cifar',
-      '--weights',
-      files.weights,
-      '--output',
-      out,
-    ]);
+    const r = await resblocks(cli('export', { model: 'resnet8_cifar', weights: files.weights, output: out }));
     expect(r.code, r.stderr).toBe(0);
     const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(readFileSync(out));
@@ -205,19 +178,15 @@ describe('resblocks verify', () => {
   it('checks a small subset, prints the table and exits 0', async () => {
     const backends = ['reference:float64', ...(available('tfjs:cpu') ? ['tfjs:cpu'] : [])];
     const json = join(dir, 'verify.json');
-    const r = await resblocks([
-      'verify',
-      '--backends',
-      backends.join(','),
-      '--models',
-      'resnet8_cifar',
-      '--max-block-cases',
-      '12',
-      '--random',
-      '2',
-      '--json',
-      json,
-    ]);
+    const r = await resblocks(
+      cli('verify', {
+        backends: backends.join(','),
+        models: 'resnet8_cifar',
+        'max-block-cases': '12',
+        random: '2',
+        json,
+      }),
+    );
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/│ backend\s+│ cases │ pass │ fail │ skip │ worst │\s+time │/);
     const report = JSON.parse(readFileSync(json, 'utf8'));
@@ -236,18 +205,13 @@ describe('resblocks verify', () => {
   });
 
   it('--details prints a row per group and its total', async () => {
-    const r = await resblocks([
-      'verify',
-      '--backends',
-      'reference:float64',
-      '--models',
-      'resnet8_cifar',
-      '--max-block-cases',
-      '2',
-      '--random',
-      '1',
-      '--details',
-    ]);
+    const r = await resblocks(
+      cli(
+        'verify',
+        { backends: 'reference:float64', models: 'resnet8_cifar', 'max-block-cases': '2', random: '1' },
+        '--details',
+      ),
+    );
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/│ backend\s+│ group\s+│ pass │ fail │ skip │ worst │\s+time │/);
     expect(r.stdout).toMatch(/│ reference:float64 │ \S+/);
@@ -261,15 +225,7 @@ describe('resblocks verify', () => {
       console.warn('skipping: every backend can run here');
       return;
     }
-    const r = await resblocks([
-      'verify',
-      '--backends',
-      missing.id,
-      '--max-block-cases',
-      '1',
-      '--random',
-      '0',
-    ]);
+    const r = await resblocks(cli('verify', { backends: missing.id, 'max-block-cases': '1', random: '0' }));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`${missing.id}: ${missing.reason!.slice(0, 40)}`);
     expect(r.stdout).toMatch(/^FAILED:/m);
@@ -284,23 +240,17 @@ describe('resblocks bench', () => {
   it('prints the table and writes JSON and an SVG chart', async () => {
     const json = join(dir, 'bench.json');
     const svg = join(dir, 'bench.svg');
-    const r = await resblocks([
-      'bench',
-      '--model',
-      'resnet8_cifar',
-      '--batch',
-      '1,2',
-      '--backends',
-      'reference:float64',
-      '--iterations',
-      '3',
-      '--warmup',
-      '1',
-      '--json',
-      json,
-      '--chart',
-      svg,
-    ]);
+    const r = await resblocks(
+      cli('bench', {
+        model: 'resnet8_cifar',
+        batch: '1,2',
+        backends: 'reference:float64',
+        iterations: '3',
+        warmup: '1',
+        json,
+        chart: svg,
+      }),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/│ backend\s+│ batch │ median ms │ p90 ms │ images\/s │/);
     const doc = JSON.parse(readFileSync(json, 'utf8'));

@@ -4,7 +4,7 @@ import { initWeights, networkGraph, serializeSafetensors, type Tensor } from '@r
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSeededFiles } from './fixtures-files.js';
 import { f32Npy, npyBytes } from './npy-bytes.js';
-import { errorLines, resblocks, tempDir } from './spawn.js';
+import { cli, errorLines, resblocks, tempDir } from './spawn.js';
 
 let dir: string;
 let files: ReturnType<typeof writeSeededFiles>;
@@ -22,7 +22,7 @@ const run = (overrides: Record<string, string>, extra: string[] = []) => {
     backend: 'reference:float64',
     ...overrides,
   };
-  return resblocks(['run', ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, v]), ...extra]);
+  return resblocks(cli('run', opts, ...extra));
 };
 
 /** Exactly one `resblocks: error:` line, no stack trace, with the expected exit code. */

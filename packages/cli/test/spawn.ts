@@ -48,3 +48,8 @@ export function errorLines(stderr: string): string[] {
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'resblocks-cli-'));
 }
+
+/** A command line from its options: cli('run', { model: 'm' }, '-o', out) is ['run', '--model', 'm', '-o', out]. */
+export function cli(command: string, options: Record<string, string>, ...rest: string[]): string[] {
+  return [command, ...Object.entries(options).flatMap(([k, v]) => [`--${k}`, v]), ...rest];
+}

@@ -8,47 +8,47 @@ import {
   type TrainedSet,
   top2,
 } from '@resblocks/spec/trained';
-import { type BackendRow, resolveBackends } from '../adapters.js';
-import { intOption, listOption, parseCommandArgs } from '../args.js';
+import { selectBackends } from '../adapters.js';
 import { usageError } from '../cli-error.js';
-import type { Command } from '../command.js';
-import { writeOutputFile } from '../files.js';
+import { defineCommand } from '../command.js';
 import { firstLine, formatFraction, formatRate } from '../format.js';
-import { describeMachine, machineInfo } from '../machine.js';
+import { writeJsonReport } from '../json-report.js';
+import { describeMachine } from '../machine.js';
+import { outOfRange } from '../options.js';
 import { createProgress } from '../progress.js';
+import { SHARED } from '../shared-options.js';
 import { renderTable } from '../table.js';
 import { DEBIAN_FASHION_MNIST, readFashionTestSet } from '../test-set.js';
-import { VERSION } from '../version.js';
 
-const HELP = `Usage: resblocks accuracy [--model NAME] [--backends x,y] [--limit N] [--data DIR]
-                          [--batch N] [--json FILE]
+/** Fashion-MNIST's test set. */
+const TEST_IMAGES = 10_000;
 
-Runs Fashion-MNIST test images through a network of the spec trained on them (weights shipped
-with @resblocks/spec) on each backend, and compares every image's logits with PyTorch's float64
-logits. Per backend it prints the top-1 accuracy, the agreement with PyTorch's top-1, the images
-where they disagree with PyTorch's top-1 minus top-2 margin, the worst logit error as % of the
-tolerance budget, and images/s.
-
-A disagreement is acceptable only where PyTorch's own top-2 margin is within the backend's
-tolerance: at most twice the per-logit budget, since each of the two logits may move by one
-budget. Any other disagreement, or any logit outside its budget, fails the backend (exit 1).
-
-Options:
-  --model NAME      trained network (default resnet20_cifar; also resnext29_8x4d_cifar)
-  --backends x,y    adapter:backend or adapter ids (default: every available backend except the
-                    float64 reference and software GPUs, which are slow; name them to include them)
-  --limit N         the first N test images (default 500: the sample shipped with the package;
-                    more reads the full test set of 10000, see --data)
-  --data DIR        folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (.gz or not)
-                    (default ${DEBIAN_FASHION_MNIST}: Debian's dataset-fashion-mnist)
-  --batch N         images per run (default 25)
-  --json FILE       write every backend's result, disagreements included, as JSON
-  --verbose         print stack traces on errors
-  -h, --help        show this help
-
-Example:
-  resblocks accuracy --backends tfjs:wasm,onnx-web:wasm --limit 10000
-`;
+const OPTIONS = {
+  model: {
+    ...SHARED.model,
+    default: 'resnet20_cifar',
+    help: 'trained network: resnet20_cifar or resnext29_8x4d_cifar',
+  },
+  backends: SHARED.measuredBackends,
+  limit: {
+    type: 'int',
+    min: 1,
+    max: TEST_IMAGES,
+    help: `the first N test images; more than the sample shipped with the package reads the full test set of ${TEST_IMAGES} (see --data)`,
+    defaultText: '500, the shipped sample',
+  },
+  data: {
+    type: 'string',
+    placeholder: 'DIR',
+    default: DEBIAN_FASHION_MNIST,
+    help: "folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (.gz or not), where Debian's dataset-fashion-mnist installs them; when they are missing, the error names the files and the package",
+  },
+  batch: { type: 'int', min: 1, max: 1000, default: 25, help: 'images per run' },
+  json: {
+    ...SHARED.json,
+    help: "write every backend's counts and disagreements, with the machine description, as JSON",
+  },
+} as const;
 
 interface BackendResult {
   backend: string;
@@ -75,39 +75,34 @@ async function loadModel(name: string): Promise<TrainedSet> {
   }
 }
 
-export const accuracyCommand: Command = {
+export const accuracyCommand = defineCommand({
   name: 'accuracy',
   summary: 'classify Fashion-MNIST test images per backend and compare with PyTorch',
-  help: HELP,
-  async run(argv, io) {
-    const { values } = parseCommandArgs('accuracy', argv, {
-      model: { type: 'string' },
-      backends: { type: 'string' },
-      limit: { type: 'string' },
-      data: { type: 'string' },
-      batch: { type: 'string' },
-      json: { type: 'string' },
-    });
-    const set = await loadModel(values.model ?? 'resnet20_cifar');
+  usage: `resblocks accuracy [--model NAME] [--backends x,y] [--limit N] [--data DIR]
+                          [--batch N] [--json FILE]`,
+  about: `Runs Fashion-MNIST test images through a network of the spec trained on them (weights shipped
+with @resblocks/spec) on each backend, and compares every image's logits with PyTorch's float64
+logits. Per backend it prints the top-1 accuracy, the agreement with PyTorch's top-1, the images
+where they disagree with PyTorch's top-1 minus top-2 margin, the worst logit error as % of the
+tolerance budget, and images/s.
+
+A disagreement is acceptable only where PyTorch's own top-2 margin is within the backend's
+tolerance: at most twice the per-logit budget, since each of the two logits may move by one
+budget. Any other disagreement, or any logit outside its budget, fails the backend (exit 1).`,
+  examples: ['resblocks accuracy --backends tfjs:wasm,onnx-web:wasm --limit 10000'],
+  options: OPTIONS,
+  async run({ values }, io) {
+    const set = await loadModel(values.model);
     const model = set.models[0]!;
     const total = set.manifest.dataset.testImages;
-    const limit = intOption('accuracy', 'limit', values.limit, set.sample.count, 1, total);
-    const batch = intOption('accuracy', 'batch', values.batch, 25, 1, 1000);
+    const limit = values.limit ?? set.sample.count;
+    if (limit > total) outOfRange('accuracy', 'limit', { min: 1, max: total }, String(limit));
+    const { batch } = values;
     const fromSample = limit <= set.sample.count;
-    const images: FashionImages = fromSample
-      ? set.sample
-      : await readFashionTestSet(values.data ?? DEBIAN_FASHION_MNIST, set);
+    const images: FashionImages = fromSample ? set.sample : await readFashionTestSet(values.data, set);
 
-    const requested = listOption(values.backends);
-    const all = (await resolveBackends(requested)).filter((r) => requested || r.adapterId !== 'reference');
-    const software = requested
-      ? []
-      : all.filter((r) => !r.reason && r.probed?.availability.device === 'software');
-    const rows = all.filter((r) => !software.includes(r));
-    const runnable = rows.filter((r): r is BackendRow & { probed: NonNullable<BackendRow['probed']> } =>
-      Boolean(r.probed && !r.reason),
-    );
-    const unavailable = rows.filter((r) => r.reason);
+    const requested = values.backends;
+    const { runnable, unavailable, software } = await selectBackends(requested, { skipSlow: true });
 
     const k = set.classes.length;
     const batches = Math.ceil(limit / batch);
@@ -206,10 +201,7 @@ export const accuracyCommand: Command = {
     if (!runnable.length) io.out('no backend could run; run `resblocks backends` to see why');
 
     if (values.json !== undefined) {
-      const doc = {
-        tool: `resblocks ${VERSION}`,
-        createdAt: new Date().toISOString(),
-        machine: { ...machineInfo(), description: describeMachine() },
+      await writeJsonReport(io, values.json, {
         model: model.name,
         images: limit,
         source: fromSample ? 'sample' : 'test-set',
@@ -221,11 +213,9 @@ export const accuracyCommand: Command = {
           reason: 'software GPU; name it with --backends to include',
         })),
         unavailable: unavailable.map((r) => ({ backend: r.id, reason: r.reason ?? null })),
-      };
-      await writeOutputFile(values.json, `${JSON.stringify(doc, null, 2)}\n`, 'JSON report');
-      io.out(`wrote ${values.json}`);
+      });
     }
     const failed = results.some((r) => r.error || r.problem);
     return failed || (requested && unavailable.length) || !runnable.length ? 1 : 0;
   },
-};
+});

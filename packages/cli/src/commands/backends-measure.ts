@@ -1,24 +1,14 @@
 import type { MeasuredChoice, MeasureProgress } from '@resblocks/conformance';
-import { type BackendId, minInputSize, parseBackendId } from '@resblocks/spec';
+import { type BackendId, parseBackendId } from '@resblocks/spec';
 import { loadAdapters, usable } from '../adapters.js';
-import { intOption, listOption } from '../args.js';
 import { usageError } from '../cli-error.js';
 import { loadConformance } from '../conformance.js';
 import { firstLine, formatDuration, formatMs } from '../format.js';
 import type { Io } from '../io.js';
-import { modelGraph } from '../model-files.js';
+import { inputSize, modelGraph } from '../model-files.js';
 import { createProgress } from '../progress.js';
 import { renderTable } from '../table.js';
-
-export interface MeasureValues {
-  model?: string;
-  size?: string;
-  batch?: string;
-  fresh?: boolean;
-  'include-software'?: boolean;
-  exclude?: string;
-  json?: boolean;
-}
+import type { BackendsValues } from './backends.js';
 
 /** Progress on stderr: a bar on a terminal, otherwise one line per step. */
 function progressReporter(io: Io): { report(p: MeasureProgress): void; stop(): void } {
@@ -60,18 +50,10 @@ export function renderMeasuredTable(c: MeasuredChoice): string {
 }
 
 /** `resblocks backends --measure`: verify and time every backend, choose the fastest verified. */
-export async function measureBackends(values: MeasureValues, io: Io): Promise<number> {
-  const model = values.model ?? 'resnet50';
+export async function measureBackends(values: BackendsValues, io: Io): Promise<number> {
+  const { model, batch, exclude } = values;
   const graph = modelGraph(model);
-  const cifar = !graph.nodes.some((n) => n.op === 'maxpool');
-  const size = intOption('backends', 'size', values.size, cifar ? 32 : 224, 1, 4096);
-  if (size < minInputSize(graph))
-    throw usageError(
-      `--size ${size} is too small for ${model} (minimum ${minInputSize(graph)})`,
-      'Pass a larger --size',
-    );
-  const batch = intOption('backends', 'batch', values.batch, 1, 1, 4096);
-  const exclude = listOption(values.exclude) ?? [];
+  const size = inputSize(model, graph, values.size);
   const malformed = exclude.find((id) => !parseBackendId(id));
   if (malformed)
     throw usageError(
@@ -86,8 +68,8 @@ export async function measureBackends(values: MeasureValues, io: Io): Promise<nu
   try {
     choice = await chooseBackend(usable(loaded), {
       measure: { model, size, batch },
-      fresh: Boolean(values.fresh),
-      includeSoftware: Boolean(values['include-software']),
+      fresh: values.fresh,
+      includeSoftware: values['include-software'],
       exclude: exclude as BackendId[],
       onProgress: (p: MeasureProgress) => progress.report(p),
     });

@@ -1,16 +1,49 @@
 import { chooseBackend, type ProbedBackend } from '@resblocks/spec';
 import { loadAdapters, resolveBackends, usable } from '../adapters.js';
-import { parseCommandArgs } from '../args.js';
-import { usageError } from '../cli-error.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
+import type { OptionValues } from '../options.js';
+import { SHARED } from '../shared-options.js';
 import { renderTable } from '../table.js';
 import { measureBackends } from './backends-measure.js';
 
-const HELP = `Usage: resblocks backends [--json]
-       resblocks backends --measure [--model resnet50] [--size 224] [--batch 1] [--fresh]
-                         [--include-software] [--exclude x,y] [--json]
+/** The measure options apply only with --measure. */
+export const BACKENDS_OPTIONS = {
+  measure: { type: 'boolean', help: 'measure and choose instead of ranking' },
+  model: { ...SHARED.model, default: 'resnet50', needs: 'measure', help: 'network to time' },
+  size: { ...SHARED.size, needs: 'measure' },
+  batch: { type: 'int', min: 1, max: 4096, default: 1, needs: 'measure', help: 'batch size' },
+  fresh: { type: 'boolean', needs: 'measure', help: 'measure again even when a cached decision holds' },
+  'include-software': {
+    type: 'boolean',
+    needs: 'measure',
+    help: 'also measure software-rendered GPUs, which takes minutes',
+  },
+  exclude: {
+    ...SHARED.backends,
+    default: [],
+    needs: 'measure',
+    help: 'backends to leave out, as adapter:backend',
+  },
+  json: { type: 'boolean', help: 'print the list (or the measured table) as JSON' },
+} as const;
 
-Lists every backend the installed adapters offer, whether it can run on this machine (and
+export type BackendsValues = OptionValues<typeof BACKENDS_OPTIONS>;
+
+function infoSummary(p: ProbedBackend): string {
+  const info = p.availability.info ?? {};
+  const parts = Object.entries(info)
+    .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return parts.join(', ');
+}
+
+export const backendsCommand = defineCommand({
+  name: 'backends',
+  summary: 'list backends, whether they can run here, and the recommended (or measured) one',
+  usage: `resblocks backends [--json]
+       resblocks backends --measure [--model resnet50] [--size 224] [--batch 1] [--fresh]
+                         [--include-software] [--exclude x,y] [--json]`,
+  about: `Lists every backend the installed adapters offer, whether it can run on this machine (and
 why not), what it runs on (device: gpu, software for a CPU-emulated GPU such as SwiftShader,
 cpu), and the backend recommended here. The recommendation comes from chooseBackend in
 @resblocks/spec, the same function applications call: a hardware GPU through WebGPU, then
@@ -25,54 +58,11 @@ backends that cannot win are stopped early from small pilot runs). The fastest v
 backend is chosen, and the table says why each other one was not. Software-rendered GPUs
 are listed but not measured unless --include-software. The decision is cached per device
 fingerprint (CPU, threads, runtime, every backend's probe) in $XDG_CACHE_HOME/resblocks
-(or ~/.cache/resblocks); an entry that does not match is ignored and measured again.
-
-Options:
-  --measure             measure and choose instead of ranking
-  --model NAME          network to time (default resnet50)
-  --size S              input height and width (default 224; 32 for CIFAR networks)
-  --batch N             batch size (default 1)
-  --fresh               measure again even when a cached decision holds
-  --include-software    also measure software-rendered GPUs (slow: minutes)
-  --exclude x,y         backends (adapter:backend) to leave out
-  --json                print the list (or the measured table) as JSON
-  --verbose             print stack traces on errors
-  -h, --help            show this help
-
-Examples:
-  resblocks backends
-  resblocks backends --measure --model resnet18 --size 224
-`;
-
-function infoSummary(p: ProbedBackend): string {
-  const info = p.availability.info ?? {};
-  const parts = Object.entries(info)
-    .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
-    .map(([k, v]) => `${k}=${String(v)}`);
-  return parts.join(', ');
-}
-
-export const backendsCommand: Command = {
-  name: 'backends',
-  summary: 'list backends, whether they can run here, and the recommended (or measured) one',
-  help: HELP,
-  async run(argv, io) {
-    const { values } = parseCommandArgs('backends', argv, {
-      json: { type: 'boolean' },
-      measure: { type: 'boolean' },
-      model: { type: 'string' },
-      size: { type: 'string' },
-      batch: { type: 'string' },
-      fresh: { type: 'boolean' },
-      'include-software': { type: 'boolean' },
-      exclude: { type: 'string' },
-    });
+(or ~/.cache/resblocks); an entry that does not match is ignored and measured again.`,
+  examples: ['resblocks backends', 'resblocks backends --measure --model resnet18 --size 224'],
+  options: BACKENDS_OPTIONS,
+  async run({ values }, io) {
     if (values.measure) return measureBackends(values, io);
-    const stray = (['model', 'size', 'batch', 'fresh', 'include-software', 'exclude'] as const).find(
-      (k) => values[k] !== undefined,
-    );
-    if (stray)
-      throw usageError(`--${stray} needs --measure`, 'Run `resblocks backends --help` for the options');
     const rows = await resolveBackends(undefined);
     let recommended: ProbedBackend | undefined;
     let noneReason: string | undefined;
@@ -129,4 +119,4 @@ export const backendsCommand: Command = {
     );
     return 0;
   },
-};
+});

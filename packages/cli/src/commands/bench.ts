@@ -1,48 +1,42 @@
-import { initWeights, minInputSize } from '@resblocks/spec';
-import { type BackendRow, resolveBackends } from '../adapters.js';
-import { intOption, listOption, parseCommandArgs, requireOption } from '../args.js';
-import { usageError } from '../cli-error.js';
-import type { Command } from '../command.js';
+import { initWeights } from '@resblocks/spec';
+import { selectBackends } from '../adapters.js';
+import { defineCommand } from '../command.js';
 import { type BenchResult, loadConformance } from '../conformance.js';
 import { writeOutputFile } from '../files.js';
 import { firstLine, formatMs, formatRate } from '../format.js';
-import { describeMachine, machineInfo } from '../machine.js';
-import { classesOption, loadModelWeights, modelGraph } from '../model-files.js';
+import { writeJsonReport } from '../json-report.js';
+import { describeMachine } from '../machine.js';
+import { inputSize, loadModelWeights, modelGraph } from '../model-files.js';
 import { createProgress } from '../progress.js';
+import { SHARED } from '../shared-options.js';
 import { barChartSvg } from '../svg.js';
 import { renderTable } from '../table.js';
 import { VERSION } from '../version.js';
 
-const HELP = `Usage: resblocks bench --model NAME [--batch 1,16] [--backends x,y] [--size 224]
-                       [--iterations N] [--warmup N] [--weights FILE] [--classes N]
-                       [--json FILE] [--chart FILE.svg]
-
-Measures inference latency of one model on each backend: compile once, warm up, then time
---iterations runs end to end (input upload and output readback included). Prints the median
-and 90th percentile latency and the throughput (images/s = batch / median) per backend and
-batch size. Uses the spec's seeded weights unless --weights is given (speed does not depend
-on the values).
-
-Options:
-  --model NAME          network name (e.g. resnet50)
-  --batch 1,16          batch sizes (default 1)
-  --backends x,y        adapter:backend or adapter ids (default: every available backend
-                        except the float64 reference, which is very slow; name it to include it)
-  --size S              input height and width (default 224; 32 for CIFAR networks)
-  --iterations N        timed runs per measurement (default 10)
-  --warmup N            untimed runs first (default 2)
-  --max-seconds S       stop a measurement after S seconds once 3 runs are timed (default 60)
-  --weights FILE        .safetensors or PyTorch .pth/.pt weights instead of the seeded ones
-  --classes N           class count of the model (default: fc.weight's rows, or the model's)
-  --json FILE           write every measurement (with all samples) as JSON
-  --chart FILE.svg      write a bar chart of images/s per backend and batch size
-  --verbose             print stack traces on errors
-  -h, --help            show this help
-
-Example:
-  resblocks bench --model resnet50 --batch 1,16 --backends tfjs:wasm,onnx-web:wasm \\
-      --json bench.json --chart bench.svg
-`;
+const OPTIONS = {
+  model: { ...SHARED.model, required: true, help: 'network name, e.g. resnet50' },
+  batch: { type: 'int-list', min: 1, max: 4096, placeholder: '1,16', default: [1], help: 'batch sizes' },
+  backends: SHARED.measuredBackends,
+  size: SHARED.size,
+  iterations: { type: 'int', min: 1, max: 100_000, default: 10, help: 'timed runs per measurement' },
+  warmup: { type: 'int', min: 1, max: 1000, default: 2, help: 'untimed runs first' },
+  'max-seconds': {
+    type: 'int',
+    min: 1,
+    max: 86_400,
+    placeholder: 'S',
+    default: 60,
+    help: 'stop a measurement after S seconds once 3 runs are timed',
+  },
+  weights: { ...SHARED.weights, help: '.safetensors or PyTorch .pth/.pt weights instead of the seeded ones' },
+  classes: SHARED.classes,
+  json: { ...SHARED.json, help: 'write every measurement, with all its samples, as JSON' },
+  chart: {
+    type: 'string',
+    placeholder: 'FILE.svg',
+    help: 'write a bar chart of images/s per backend and batch size',
+  },
+} as const;
 
 interface Measurement {
   backend: string;
@@ -51,53 +45,31 @@ interface Measurement {
   error?: string;
 }
 
-export const benchCommand: Command = {
+export const benchCommand = defineCommand({
   name: 'bench',
   summary: 'measure latency and throughput of a model per backend',
-  help: HELP,
-  async run(argv, io) {
-    const { values } = parseCommandArgs('bench', argv, {
-      model: { type: 'string' },
-      batch: { type: 'string' },
-      backends: { type: 'string' },
-      size: { type: 'string' },
-      iterations: { type: 'string' },
-      warmup: { type: 'string' },
-      'max-seconds': { type: 'string' },
-      weights: { type: 'string' },
-      json: { type: 'string' },
-      chart: { type: 'string' },
-      classes: { type: 'string' },
-    });
-    const name = requireOption('bench', 'model', values.model);
-    const classes = classesOption('bench', values.classes);
+  usage: `resblocks bench --model NAME [--batch 1,16] [--backends x,y] [--size 224]
+                       [--iterations N] [--warmup N] [--weights FILE] [--classes N]
+                       [--json FILE] [--chart FILE.svg]`,
+  about: `Measures inference latency of one model on each backend: compile once, warm up, then time
+--iterations runs end to end (input upload and output readback included). Prints the median
+and 90th percentile latency and the throughput (images/s = batch / median) per backend and
+batch size. Uses the spec's seeded weights unless --weights is given (speed does not depend
+on the values).`,
+  examples: [
+    `resblocks bench --model resnet50 --batch 1,16 --backends tfjs:wasm,onnx-web:wasm \\
+    --json bench.json --chart bench.svg`,
+  ],
+  options: OPTIONS,
+  async run({ values }, io) {
+    const { model: name, classes, iterations, warmup } = values;
     const graph = modelGraph(name, classes);
-    const cifar = !graph.nodes.some((n) => n.op === 'maxpool');
-    const size = intOption('bench', 'size', values.size, cifar ? 32 : 224, 1, 4096);
-    if (size < minInputSize(graph)) {
-      throw usageError(
-        `--size ${size} is too small for ${name} (minimum ${minInputSize(graph)})`,
-        'Pass a larger --size',
-      );
-    }
-    const batches = (listOption(values.batch) ?? ['1']).map((b) =>
-      intOption('bench', 'batch', b, 1, 1, 4096),
-    );
-    const iterations = intOption('bench', 'iterations', values.iterations, 10, 1, 100_000);
-    const warmup = intOption('bench', 'warmup', values.warmup, 2, 1, 1000);
-    const maxMs = intOption('bench', 'max-seconds', values['max-seconds'], 60, 1, 86_400) * 1000;
-    const requested = listOption(values.backends);
-    const all = (await resolveBackends(requested)).filter((r) => requested || r.adapterId !== 'reference');
-    // Software-rendered GPUs (SwiftShader) are correct but orders of magnitude slower: only on request.
-    const software = requested
-      ? []
-      : all.filter((r) => !r.reason && r.probed?.availability.device === 'software');
-    const rows = all.filter((r) => !software.includes(r));
-    const runnable = rows.filter((r): r is BackendRow & { probed: NonNullable<BackendRow['probed']> } =>
-      Boolean(r.probed && !r.reason),
-    );
+    const size = inputSize(name, graph, values.size);
+    const batches = values.batch;
+    const maxMs = values['max-seconds'] * 1000;
+    const requested = values.backends;
+    const { runnable, unavailable, software } = await selectBackends(requested, { skipSlow: true });
     const deviceOf = (id: string) => runnable.find((r) => r.id === id)?.probed.availability.device ?? null;
-    const unavailable = rows.filter((r) => r.reason);
     // The file decides the class count; without one the seeded weights are as fast as any.
     const { weights, graph: benchGraph } =
       values.weights !== undefined
@@ -168,10 +140,7 @@ export const benchCommand: Command = {
     if (!runnable.length) io.out('no backend could run; run `resblocks backends` to see why');
 
     if (values.json !== undefined) {
-      const doc = {
-        tool: `resblocks ${VERSION}`,
-        createdAt: new Date().toISOString(),
-        machine: { ...machineInfo(), description: machine },
+      await writeJsonReport(io, values.json, {
         model: name,
         size,
         warmup,
@@ -188,9 +157,7 @@ export const benchCommand: Command = {
           reason: 'software GPU; name it with --backends to include',
         })),
         unavailable: unavailable.map((r) => ({ backend: r.id, reason: r.reason ?? null })),
-      };
-      await writeOutputFile(values.json, `${JSON.stringify(doc, null, 2)}\n`, 'JSON report');
-      io.out(`wrote ${values.json}`);
+      });
     }
     if (values.chart !== undefined) {
       const svg = barChartSvg({
@@ -212,4 +179,4 @@ export const benchCommand: Command = {
     }
     return failed.length || (requested && unavailable.length) || !runnable.length ? 1 : 0;
   },
-};
+});

@@ -1,41 +1,35 @@
 import { basename } from 'node:path';
 import { serializeEntries, WEIGHTS_FORMAT_NAMES } from '@resblocks/spec';
-import { parseCommandArgs } from '../args.js';
 import { usageError } from '../cli-error.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { writeOutputFile } from '../files.js';
-import { classesOption, describeWeights, modelForWeights, readWeightsFileAt } from '../model-files.js';
+import { describeWeights, modelForWeights, readWeightsFileAt } from '../model-files.js';
+import { SHARED } from '../shared-options.js';
 
-const HELP = `Usage: resblocks convert IN.pth OUT.safetensors [--model NAME] [--classes N]
+const OPTIONS = {
+  model: { ...SHARED.model, help: 'also check the weights against this network, e.g. resnet18' },
+  classes: {
+    ...SHARED.classes,
+    needs: 'model',
+    help: 'the class count',
+    defaultText: 'the rows of fc.weight',
+  },
+} as const;
 
-Converts a PyTorch checkpoint (torch.save of a state_dict, .pth/.pt, zip or legacy format)
+export const convertCommand = defineCommand({
+  name: 'convert',
+  summary: 'convert a PyTorch checkpoint (.pth/.pt) to .safetensors',
+  usage: 'resblocks convert IN.pth OUT.safetensors [--model NAME] [--classes N]',
+  about: `Converts a PyTorch checkpoint (torch.save of a state_dict, .pth/.pt, zip or legacy format)
 to safetensors with torchvision state_dict names: the state_dict is taken out of a training
 checkpoint ({'state_dict': ...}, {'model': ...}) and the 'module.' prefix DataParallel adds
 is removed. Every tensor keeps its dtype (float32, float16, bfloat16, float64, and int64 for
 the batch-norm counters). Nothing in the checkpoint is run: it is read by a restricted reader
-that refuses any Python object other than tensors and dicts, naming it.
-
-Options:
-  --model NAME        also check the weights against this network (e.g. resnet18)
-  --classes N         with --model: the class count (default: the rows of fc.weight)
-  --verbose           print stack traces on errors
-  -h, --help          show this help
-
-Example:
-  resblocks convert resnet18-f37072fd.pth resnet18.safetensors --model resnet18
-`;
-
-export const convertCommand: Command = {
-  name: 'convert',
-  summary: 'convert a PyTorch checkpoint (.pth/.pt) to .safetensors',
-  help: HELP,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      'convert',
-      argv,
-      { model: { type: 'string' }, classes: { type: 'string' } },
-      { positionals: true },
-    );
+that refuses any Python object other than tensors and dicts, naming it.`,
+  examples: ['resblocks convert resnet18-f37072fd.pth resnet18.safetensors --model resnet18'],
+  options: OPTIONS,
+  positionals: ['IN.pth', 'OUT.safetensors'],
+  async run({ values, positionals }, io) {
     if (positionals.length !== 2) {
       throw usageError(
         `convert takes an input and an output file, got ${positionals.length} file name(s)`,
@@ -43,12 +37,7 @@ export const convertCommand: Command = {
       );
     }
     const [input, output] = positionals as [string, string];
-    const classes = classesOption('convert', values.classes);
-    if (classes !== undefined && values.model === undefined)
-      throw usageError(
-        '--classes applies only with --model',
-        'Pass --model NAME too, or leave --classes out',
-      );
+    const { classes } = values;
     const read = await readWeightsFileAt(input);
     const checked =
       values.model !== undefined ? modelForWeights(values.model, input, read, classes) : undefined;
@@ -67,4 +56,4 @@ export const convertCommand: Command = {
     if (checked) io.out(`they match ${values.model}: ${describeWeights(input, checked)}`);
     return 0;
   },
-};
+});

@@ -1,42 +1,28 @@
 import { serializeSafetensors } from '@resblocks/spec';
-import { intOption, parseCommandArgs, requireOption } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { writeOutputFile } from '../files.js';
-import { classesOption, seededModel } from '../model-files.js';
+import { seededModel } from '../model-files.js';
+import { SHARED } from '../shared-options.js';
 
-const HELP = `Usage: resblocks init-weights --model NAME --output FILE.safetensors [--seed S] [--classes N]
+const OPTIONS = {
+  model: { ...SHARED.model, required: true },
+  seed: { type: 'int', min: 0, max: 2 ** 32 - 1, placeholder: 'S', default: 0, help: 'seed' },
+  classes: { ...SHARED.classes, help: 'class count of the fc layer', defaultText: "the model's, e.g. 1000" },
+  output: { ...SHARED.output, help: 'where to write the .safetensors file' },
+} as const;
 
-Writes the spec's seeded weights of a model as a .safetensors file with torchvision
-state_dict names (float32). The same model and seed always give the same bytes, in
-every language that implements the spec's initializer.
-
-Options:
-  --model NAME      network name (e.g. resnet50, resnet8_cifar)
-  --seed S          seed, an integer from 0 to 4294967295 (default 0)
-  --classes N       class count of the fc layer (default: the model's, e.g. 1000)
-  --output FILE     where to write the .safetensors file
-  --verbose         print stack traces on errors
-  -h, --help        show this help
-
-Example:
-  resblocks init-weights --model resnet8_cifar --seed 1 --output resnet8.safetensors
-`;
-
-export const initWeightsCommand: Command = {
+export const initWeightsCommand = defineCommand({
   name: 'init-weights',
   summary: 'write seeded weights of a model as .safetensors',
-  help: HELP,
-  async run(argv, io) {
-    const { values } = parseCommandArgs('init-weights', argv, {
-      model: { type: 'string' },
-      seed: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      classes: { type: 'string' },
-    });
-    const model = requireOption('init-weights', 'model', values.model);
-    const output = requireOption('init-weights', 'output', values.output);
-    const seed = intOption('init-weights', 'seed', values.seed, 0, 0, 2 ** 32 - 1);
-    const { graph, weights } = seededModel(model, classesOption('init-weights', values.classes), seed);
+  usage: 'resblocks init-weights --model NAME --output FILE.safetensors [--seed S] [--classes N]',
+  about: `Writes the spec's seeded weights of a model as a .safetensors file with torchvision
+state_dict names (float32). The same model and seed always give the same bytes, in
+every language that implements the spec's initializer.`,
+  examples: ['resblocks init-weights --model resnet8_cifar --seed 1 --output resnet8.safetensors'],
+  options: OPTIONS,
+  async run({ values }, io) {
+    const { model, output, seed } = values;
+    const { graph, weights } = seededModel(model, values.classes, seed);
     const bytes = serializeSafetensors(weights, {
       format: 'pt',
       network: model,
@@ -50,4 +36,4 @@ export const initWeightsCommand: Command = {
     );
     return 0;
   },
-};
+});

@@ -1,52 +1,45 @@
 import { chooseBackend, formatShape, type ProbedBackend, ResblocksError, type Tensor } from '@resblocks/spec';
 import { checkBackendName, loadAdapters, requireBackend, usable } from '../adapters.js';
-import { intOption, parseCommandArgs, requireOption } from '../args.js';
 import { CliError } from '../cli-error.js';
-import type { Command } from '../command.js';
+import { type Command, defineCommand } from '../command.js';
 import { MAX_FILE_BYTES, readInputFile, writeOutputFile } from '../files.js';
 import { decodeImage, isImageFile, preprocessImageNet } from '../image.js';
 import { imagenetLabels, topK } from '../labels.js';
-import { checkModelName, classesOption, loadModelWeights } from '../model-files.js';
+import { checkModelName, loadModelWeights } from '../model-files.js';
 import { parseNpy, serializeNpy } from '../npy.js';
+import { SHARED } from '../shared-options.js';
 
-const HELP = `Usage: resblocks run --model NAME --weights FILE --input FILE
-                     [--backend ADAPTER:BACKEND] [--output FILE.npy] [--top K] [--classes N]
-
-Runs a model on one backend.
-
-  --input FILE.npy        float32 array [N, 3, H, W] (numpy.save of a C-order array; float64
-                          is converted to float32)
-  --input FILE.png|.jpg   an image, preprocessed the standard ImageNet way: shorter side
-                          resized to 256 (bilinear), center crop 224x224, scaled to [0, 1],
-                          normalised with mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]
-
-The weights (torchvision state_dict names) are a .safetensors file or a PyTorch checkpoint
-(torch.save of a state_dict, .pth/.pt), told apart by their content; a checkpoint is read
-without running anything in it. The class count comes from fc.weight (a fine-tuned model
-with 10 classes runs as is) or --classes. The weights are checked against the model first:
-missing, unexpected and mis-shaped keys are named. The logits [N, classes] are written as
-float32 .npy with --output, and the top classes of each input are printed (with ImageNet
-labels for 1000-class models).
-
-Options:
-  --model NAME        network name (e.g. resnet50, resnet8_cifar)
-  --weights FILE      .safetensors or PyTorch .pth/.pt weights (e.g. torchvision's, your own
-                      fine-tuned ones, or resblocks init-weights)
-  --input FILE        .npy, .png or .jpg input (recognised by content)
-  --backend ID        adapter:backend, e.g. tfjs:wasm (default: the one \`resblocks backends\`
-                      recommends here)
-  --output FILE       write the logits as float32 .npy
-  --top K             how many classes to print per input (default 5, 0 for none)
-  --classes N         class count of the model (default: the rows of fc.weight)
-  --verbose           print stack traces on errors
-  -h, --help          show this help
-
-Examples:
-  resblocks run --model resnet50 --weights resnet50.safetensors --input cat.jpg
-  resblocks run --model resnet18 --weights finetuned.pth --input cat.jpg
-  resblocks run --model resnet8_cifar --weights w.safetensors --input x.npy \\
-      --backend reference:float64 --output logits.npy
-`;
+const OPTIONS = {
+  model: { ...SHARED.model, required: true },
+  weights: {
+    ...SHARED.weights,
+    required: true,
+    help: ".safetensors or PyTorch .pth/.pt weights: torchvision's, your own fine-tuned ones, or those resblocks init-weights writes",
+  },
+  input: {
+    type: 'string',
+    short: 'i',
+    placeholder: 'FILE',
+    required: true,
+    help: '.npy, .png or .jpg input, recognised by content',
+  },
+  backend: {
+    type: 'string',
+    placeholder: 'ID',
+    help: 'adapter:backend, e.g. tfjs:wasm',
+    defaultText: 'the one `resblocks backends` recommends here',
+  },
+  output: { ...SHARED.output, required: false, help: 'write the logits as float32 .npy' },
+  top: {
+    type: 'int',
+    min: 0,
+    max: 1000,
+    placeholder: 'K',
+    default: 5,
+    help: 'how many classes to print per input, 0 for none',
+  },
+  classes: { ...SHARED.classes, defaultText: 'the rows of fc.weight' },
+} as const;
 
 async function readInput(
   path: string,
@@ -100,25 +93,35 @@ async function pickBackend(
   return chosen;
 }
 
-export const runCommand: Command = {
+export const runCommand = defineCommand({
   name: 'run',
   summary: 'run a model on an .npy tensor or an image',
-  help: HELP,
-  async run(argv, io) {
-    const { values } = parseCommandArgs('run', argv, {
-      model: { type: 'string' },
-      weights: { type: 'string' },
-      input: { type: 'string', short: 'i' },
-      backend: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      top: { type: 'string' },
-      classes: { type: 'string' },
-    });
-    const name = requireOption('run', 'model', values.model);
-    const weightsPath = requireOption('run', 'weights', values.weights);
-    const inputPath = requireOption('run', 'input', values.input);
-    const top = intOption('run', 'top', values.top, 5, 0, 1000);
-    const numClasses = classesOption('run', values.classes);
+  usage: `resblocks run --model NAME --weights FILE --input FILE
+                     [--backend ADAPTER:BACKEND] [--output FILE.npy] [--top K] [--classes N]`,
+  about: `Runs a model on one backend.
+
+  --input FILE.npy        float32 array [N, 3, H, W] (numpy.save of a C-order array; float64
+                          is converted to float32)
+  --input FILE.png|.jpg   an image, preprocessed the standard ImageNet way: shorter side
+                          resized to 256 (bilinear), center crop 224x224, scaled to [0, 1],
+                          normalised with mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]
+
+The weights (torchvision state_dict names) are a .safetensors file or a PyTorch checkpoint
+(torch.save of a state_dict, .pth/.pt), told apart by their content; a checkpoint is read
+without running anything in it. The class count comes from fc.weight (a fine-tuned model
+with 10 classes runs as is) or --classes. The weights are checked against the model first:
+missing, unexpected and mis-shaped keys are named. The logits [N, classes] are written as
+float32 .npy with --output, and the top classes of each input are printed (with ImageNet
+labels for 1000-class models).`,
+  examples: [
+    'resblocks run --model resnet50 --weights resnet50.safetensors --input cat.jpg',
+    'resblocks run --model resnet18 --weights finetuned.pth --input cat.jpg',
+    `resblocks run --model resnet8_cifar --weights w.safetensors --input x.npy \\
+    --backend reference:float64 --output logits.npy`,
+  ],
+  options: OPTIONS,
+  async run({ values }, io) {
+    const { model: name, weights: weightsPath, input: inputPath, top, classes: numClasses } = values;
     checkModelName(name);
     // Names are checked before any file is read; whether the backend can run is probed later.
     if (values.backend !== undefined) await checkBackendName(values.backend);
@@ -178,4 +181,4 @@ export const runCommand: Command = {
     }
     return 0;
   },
-};
+});

@@ -1,50 +1,61 @@
-import { initWeights, minInputSize, seededInput } from '@resblocks/spec';
-import { type BackendRow, resolveBackends } from '../adapters.js';
-import { intOption, listOption, parseCommandArgs } from '../args.js';
-import { CliError, usageError } from '../cli-error.js';
-import type { Command } from '../command.js';
-import { writeOutputFile } from '../files.js';
+import { initWeights, seededInput } from '@resblocks/spec';
+import { selectBackends } from '../adapters.js';
+import { CliError } from '../cli-error.js';
+import { defineCommand } from '../command.js';
 import { firstLine } from '../format.js';
-import { describeMachine, machineInfo } from '../machine.js';
-import { modelGraph } from '../model-files.js';
+import { writeJsonReport } from '../json-report.js';
+import { describeMachine } from '../machine.js';
+import { inputSize, modelGraph } from '../model-files.js';
 import { createProgress } from '../progress.js';
+import { SHARED } from '../shared-options.js';
 import { type PhaseReport, SOAK_TOLERANCES, soak, WARMUP_FRACTION } from '../soak.js';
 import { renderTable } from '../table.js';
-import { VERSION } from '../version.js';
 
-const HELP = `Usage: resblocks soak [--backend ID[,ID...]] [--runs N] [--cycles N] [--model NAME]
-                      [--size S] [--batch N] [--samples N] [--warmup P] [--json FILE]
-
-Long-use check. Per backend: one compiled model is run --runs times, then --cycles models
-are compiled, run once and disposed. After each step (at most --samples times per phase) the
-garbage collector runs and the process RSS, the JS heap and the engine's own counters
-(tensors, buffers, sessions, kernels, models: adapter.resources) are recorded. After a warm-up
-of the first ${WARMUP_FRACTION * 100}% of the steps each series is fitted with a least-squares line, and the
-check fails when one grows beyond its tolerance:
-
-  RSS    ${tol('rss')}
-  heap   ${tol('heap')}
-         (the same for the ArrayBuffers JS holds outside the heap)
-  engine counters: no net growth after the warm-up
-
-Options:
-  --backend ID[,ID]   adapter:backend ids (default: every backend that can run here)
-  --runs N            runs of one model (default 1000; 200 on a software-rendered GPU)
-  --cycles N          compile/run/dispose cycles (default 100; 20 on a software-rendered GPU)
-  --model NAME        network (default resnet8_cifar, small so a run takes milliseconds)
-  --size S            input height and width (default 32)
-  --batch N           batch size (default 1)
-  --samples N         samples per phase at most (default 200; each costs a full GC)
-  --warmup P          percent of each phase's steps left out of the fit (default ${WARMUP_FRACTION * 100})
-  --json FILE         write every sample and slope as JSON
-  --verbose           print stack traces on errors
-  -h, --help          show this help
-
-Exit code 1 when a series grows beyond its tolerance or a backend fails.
-
-Example:
-  resblocks soak --backend tfjs:wasm --runs 1000 --cycles 100 --json soak.json
-`;
+const OPTIONS = {
+  backend: {
+    ...SHARED.backends,
+    placeholder: 'ID[,ID]',
+    help: 'adapter:backend ids',
+    defaultText: 'every backend that can run here',
+  },
+  runs: {
+    type: 'int',
+    min: 0,
+    max: 10_000_000,
+    help: 'runs of one model',
+    defaultText: '1000, or 200 on a software-rendered GPU',
+  },
+  cycles: {
+    type: 'int',
+    min: 0,
+    max: 1_000_000,
+    help: 'compile/run/dispose cycles',
+    defaultText: '100, or 20 on a software-rendered GPU',
+  },
+  model: {
+    ...SHARED.model,
+    default: 'resnet8_cifar',
+    help: 'network, small by default so a run takes milliseconds',
+  },
+  size: { type: 'int', min: 1, max: 4096, placeholder: 'S', default: 32, help: 'input height and width' },
+  batch: { type: 'int', min: 1, max: 1024, default: 1, help: 'batch size' },
+  samples: {
+    type: 'int',
+    min: 2,
+    max: 100_000,
+    default: 200,
+    help: 'samples per phase at most; each costs a full GC',
+  },
+  warmup: {
+    type: 'int',
+    min: 0,
+    max: 90,
+    placeholder: 'P',
+    default: WARMUP_FRACTION * 100,
+    help: "percent of each phase's steps left out of the fit",
+  },
+  json: { ...SHARED.json, help: 'write every sample and slope as JSON' },
+} as const;
 
 function tol(kind: 'rss' | 'heap'): string {
   const t = SOAK_TOLERANCES[kind];
@@ -68,39 +79,31 @@ function counterText(p: PhaseReport): string {
   return counters.map((s) => `${s.name} ${s.start}->${s.end} (${s.slope.toFixed(3)})`).join(', ');
 }
 
-export const soakCommand: Command = {
+export const soakCommand = defineCommand({
   name: 'soak',
   summary: 'run and recompile a model many times, checking memory and engine counters stay flat',
-  help: HELP,
-  async run(argv, io) {
-    const { values } = parseCommandArgs('soak', argv, {
-      backend: { type: 'string' },
-      runs: { type: 'string' },
-      cycles: { type: 'string' },
-      model: { type: 'string' },
-      size: { type: 'string' },
-      batch: { type: 'string' },
-      samples: { type: 'string' },
-      warmup: { type: 'string' },
-      json: { type: 'string' },
-    });
-    const name = values.model ?? 'resnet8_cifar';
+  usage: `resblocks soak [--backend ID[,ID...]] [--runs N] [--cycles N] [--model NAME]
+                      [--size S] [--batch N] [--samples N] [--warmup P] [--json FILE]`,
+  about: `Long-use check. Per backend: one compiled model is run --runs times, then --cycles models
+are compiled, run once and disposed. After each step (at most --samples times per phase) the
+garbage collector runs and the process RSS, the JS heap and the engine's own counters
+(tensors, buffers, sessions, kernels, models: adapter.resources) are recorded. After a warm-up
+of the first ${WARMUP_FRACTION * 100}% of the steps each series is fitted with a least-squares line, and the
+check fails when one grows beyond its tolerance:
+
+  RSS    ${tol('rss')}
+  heap   ${tol('heap')}
+         (the same for the ArrayBuffers JS holds outside the heap)
+  engine counters: no net growth after the warm-up`,
+  after: 'Exit code 1 when a series grows beyond its tolerance or a backend fails.',
+  examples: ['resblocks soak --backend tfjs:wasm --runs 1000 --cycles 100 --json soak.json'],
+  options: OPTIONS,
+  async run({ values }, io) {
+    const { model: name, batch, samples, warmup: warmupPercent } = values;
     const graph = modelGraph(name);
-    const size = intOption('soak', 'size', values.size, 32, 1, 4096);
-    if (size < minInputSize(graph))
-      throw usageError(
-        `--size ${size} is too small for ${name} (minimum ${minInputSize(graph)})`,
-        'Pass a larger --size',
-      );
-    const batch = intOption('soak', 'batch', values.batch, 1, 1, 1024);
-    const samples = intOption('soak', 'samples', values.samples, 200, 2, 100_000);
-    const warmupPercent = intOption('soak', 'warmup', values.warmup, WARMUP_FRACTION * 100, 0, 90);
-    const requested = listOption(values.backend);
-    const rows = await resolveBackends(requested);
-    const runnable = rows.filter((r): r is BackendRow & { probed: NonNullable<BackendRow['probed']> } =>
-      Boolean(r.probed && !r.reason),
-    );
-    const unavailable = rows.filter((r) => r.reason);
+    const size = inputSize(name, graph, values.size);
+    const requested = values.backend;
+    const { runnable, unavailable } = await selectBackends(requested);
     if (requested && unavailable.length) {
       throw new CliError(
         `cannot soak ${unavailable.map((r) => `${r.id} (${firstLine(r.reason ?? '', 200)})`).join(', ')}`,
@@ -115,8 +118,8 @@ export const soakCommand: Command = {
       for (const row of runnable) {
         const device = row.probed.availability.device ?? null;
         const software = device === 'software';
-        const runs = intOption('soak', 'runs', values.runs, software ? 200 : 1000, 0, 10_000_000);
-        const cycles = intOption('soak', 'cycles', values.cycles, software ? 20 : 100, 0, 1_000_000);
+        const runs = values.runs ?? (software ? 200 : 1000);
+        const cycles = values.cycles ?? (software ? 20 : 100);
         io.err(`soak ${row.id}: ${runs} runs, then ${cycles} compile/run/dispose cycles`);
         progress.addTotal(runs + cycles);
         try {
@@ -208,10 +211,7 @@ export const soakCommand: Command = {
     if (!runnable.length) io.out('no backend could run; run `resblocks backends` to see why');
     const ok = runnable.length > 0 && reports.every((r) => !r.error && r.phases.every((p) => p.ok));
     if (values.json !== undefined) {
-      const doc = {
-        tool: `resblocks ${VERSION}`,
-        createdAt: new Date().toISOString(),
-        machine: { ...machineInfo(), description: describeMachine() },
+      await writeJsonReport(io, values.json, {
         model: name,
         size,
         batch,
@@ -219,10 +219,8 @@ export const soakCommand: Command = {
         tolerances: SOAK_TOLERANCES,
         ok,
         backends: reports,
-      };
-      await writeOutputFile(values.json, `${JSON.stringify(doc, null, 2)}\n`, 'JSON report');
-      io.out(`wrote ${values.json}`);
+      });
     }
     return ok ? 0 : 1;
   },
-};
+});

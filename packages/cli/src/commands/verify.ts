@@ -1,30 +1,34 @@
-import { type BackendRow, resolveBackends } from '../adapters.js';
-import type { Command } from '../command.js';
+import { selectBackends } from '../adapters.js';
+import { defineCommand } from '../command.js';
 import { type ConformanceReport, loadConformance } from '../conformance.js';
-import { writeOutputFile } from '../files.js';
 import { firstLine, formatDuration, formatFraction } from '../format.js';
-import { describeMachine, machineInfo } from '../machine.js';
+import { writeJsonReport } from '../json-report.js';
 import { createProgress } from '../progress.js';
-import { VERSION } from '../version.js';
-import { HELP, parseVerifyOptions, SOFTWARE_BLOCK_CASES } from './verify/options.js';
+import {
+  ABOUT,
+  EXAMPLES,
+  SOFTWARE_BLOCK_CASES,
+  USAGE,
+  VERIFY_OPTIONS,
+  verifyOptions,
+} from './verify/options.js';
 import { plan } from './verify/plan.js';
 import { jsonNumbers, printProblems, renderBackendTable, renderGroupTable, totals } from './verify/report.js';
 
-export const verifyCommand: Command = {
+export const verifyCommand = defineCommand({
   name: 'verify',
   summary: 'check every backend against the spec fixtures and the float64 reference',
-  help: HELP,
-  async run(argv, io) {
-    const options = parseVerifyOptions(argv);
+  usage: USAGE,
+  about: ABOUT,
+  examples: EXAMPLES,
+  options: VERIFY_OPTIONS,
+  async run({ values }, io) {
+    const options = verifyOptions(values);
     const { full, maxBlockCases, groups, randomCases, seed } = options;
     const requested = options.backends;
-    const rows = await resolveBackends(requested);
+    const { runnable, unavailable } = await selectBackends(requested);
     const { networks, referenceNets } = await plan(options);
     const conformance = await loadConformance();
-    const runnable = rows.filter((r): r is BackendRow & { probed: NonNullable<BackendRow['probed']> } =>
-      Boolean(r.probed && !r.reason),
-    );
-    const unavailable = rows.filter((r) => r.reason);
 
     const progress = createProgress(io, 'verify');
     const reports: ConformanceReport[] = [];
@@ -80,10 +84,7 @@ export const verifyCommand: Command = {
     if (!options.details && reports.length) io.out('(--details shows each group of cases)');
 
     if (options.json !== undefined) {
-      const doc = {
-        tool: `resblocks ${VERSION}`,
-        createdAt: new Date().toISOString(),
-        machine: { ...machineInfo(), description: describeMachine() },
+      const fields = {
         options: {
           backends: requested ?? 'all',
           networks: networks ?? 'default',
@@ -103,9 +104,8 @@ export const verifyCommand: Command = {
         })),
         reports,
       };
-      await writeOutputFile(options.json, `${JSON.stringify(doc, jsonNumbers, 2)}\n`, 'JSON report');
-      io.out(`wrote ${options.json}`);
+      await writeJsonReport(io, options.json, fields, jsonNumbers);
     }
     return ok ? 0 : 1;
   },
-};
+});

@@ -18,6 +18,15 @@ function deviceNote(rep: ConformanceReport): string | undefined {
   return device === 'software' ? 'software GPU' : device;
 }
 
+/** The pass, fail, skip, worst and time cells of a row (zero counts left blank). */
+function countCells(
+  c: { passed: number; failed: number; skipped: number },
+  worst: number | null,
+  ms: number,
+) {
+  return [c.passed, c.failed || '', c.skipped || '', formatFraction(worst), formatDuration(ms)];
+}
+
 /** One row per backend: the default output. */
 export function renderBackendTable(reports: readonly ConformanceReport[]): string {
   const rows = reports.map((rep) => {
@@ -26,11 +35,7 @@ export function renderBackendTable(reports: readonly ConformanceReport[]): strin
     return [
       device ? `${rep.backend} (${device})` : rep.backend,
       rep.cases.length,
-      s.passed,
-      s.failed || '',
-      s.skipped || '',
-      formatFraction(s.worstFraction),
-      formatDuration(s.durationMs),
+      ...countCells(s, s.worstFraction, s.durationMs),
     ];
   });
   return renderTable(['backend', 'cases', 'pass', 'fail', 'skip', 'worst', 'time'], rows, {
@@ -65,23 +70,11 @@ export function renderGroupTable(reports: readonly ConformanceReport[]): string 
       rows.push([
         i === 0 ? rep.backend : i === 1 && device ? `(${device})` : '',
         g.group,
-        g.passed,
-        g.failed || '',
-        g.skipped || '',
-        formatFraction(g.worst),
-        formatDuration(g.durationMs),
+        ...countCells(g, g.worst, g.durationMs),
       ]);
     });
     const s = rep.summary;
-    rows.push([
-      '',
-      'total',
-      s.passed,
-      s.failed || '',
-      s.skipped || '',
-      formatFraction(s.worstFraction),
-      formatDuration(s.durationMs),
-    ]);
+    rows.push(['', 'total', ...countCells(s, s.worstFraction, s.durationMs)]);
   }
   return renderTable(['backend', 'group', 'pass', 'fail', 'skip', 'worst', 'time'], rows, {
     align: ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
