@@ -11,6 +11,8 @@ export interface TimingOptions {
   readonly maxMs?: number;
 }
 
+export const DEFAULT_TIMING: Required<TimingOptions> = { warmup: 2, iterations: 10, maxMs: 120_000 };
+
 export interface BenchOptions extends TimingOptions {
   readonly batch: number;
   readonly size: number;
@@ -60,11 +62,12 @@ export async function timeRuns(
   runs: readonly (() => Promise<unknown>)[],
   options: TimingOptions = {},
 ): Promise<RunTiming[]> {
-  const warmup = Math.max(1, options.warmup ?? 2);
-  const iterations = options.iterations ?? 10;
-  const maxMs = options.maxMs ?? 120_000;
+  const warmup = options.warmup ?? DEFAULT_TIMING.warmup;
+  const iterations = options.iterations ?? DEFAULT_TIMING.iterations;
+  const maxMs = options.maxMs ?? DEFAULT_TIMING.maxMs;
   const first: number[] = [];
   for (const run of runs) first.push(await timeOne(run));
+  // The first runs count as warm-up.
   for (let i = 1; i < warmup; i++) for (const run of runs) await timeOne(run);
   const samples = runs.map((): number[] => []);
   const start = performance.now();

@@ -1,6 +1,7 @@
 import {
   type CompiledModel,
   compareTensors,
+  type Dtype,
   describeComparison,
   errorModel,
   formatShape,
@@ -39,12 +40,15 @@ export async function withModel<T>(
   }
 }
 
-/** Compares a backend output with expected float64 values under the spec's tolerance policy. */
-export function expectClose(
-  ctx: CaseContext,
+/**
+ * Compares a backend output with expected float64 values under the spec's tolerance policy;
+ * throws a CaseFailure on a mismatch and returns the fraction of the tolerance used.
+ */
+export function checkClose(
   graph: Graph,
   actual: Tensor,
   expected: Tensor64,
+  dtype: Dtype = 'float32',
   what = '',
 ): number {
   if (!shapesEqual(actual.shape, expected.shape)) {
@@ -58,9 +62,34 @@ export function expectClose(
       `${what}output data must be a Float32Array, got ${(actual.data as object)?.constructor?.name}`,
     );
   }
-  const c = compareTensors(actual.data, expected.data, ctx.dtype, errorModel(graph));
+  const c = compareTensors(actual.data, expected.data, dtype, errorModel(graph));
   if (!c.pass) throw new CaseFailure(`${what}${describeComparison(c)}`, c.fraction);
   return c.fraction;
+}
+
+/** checkClose with the case's dtype. */
+export function expectClose(
+  ctx: CaseContext,
+  graph: Graph,
+  actual: Tensor,
+  expected: Tensor64,
+  what = '',
+): number {
+  return checkClose(graph, actual, expected, ctx.dtype, what);
+}
+
+/**
+ * A float32 output of `graph` on `input` against the float64 reference, for adapters' own tests:
+ * throws (failing the test) on a mismatch, with what differs.
+ */
+export function assertMatchesReference(
+  graph: Graph,
+  weights: Weights,
+  input: Tensor,
+  actual: Tensor,
+  what = '',
+): number {
+  return checkClose(graph, actual, runReference(graph, weights, input), 'float32', what);
 }
 
 /** Runs the graph on the backend and compares with the float64 reference. */

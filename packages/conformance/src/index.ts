@@ -19,6 +19,14 @@ export {
   type TimingOptions,
   timeRuns,
 } from './bench.js';
+export {
+  type BenchArgs,
+  type BenchFlags,
+  benchArgs,
+  benchFlags,
+  benchMachine,
+  runBenchScript,
+} from './bench-script.js';
 export { ACCURACY_BATCH, accuracyCases, defaultAccuracyImages } from './cases/accuracy.js';
 export { identityCase } from './cases/backend.js';
 export { BLOCK_CASES } from './cases/blocks.js';
@@ -26,7 +34,14 @@ export { type GraphCase, materials } from './cases/graph-case.js';
 export { CASE_GROUPS, DEFAULT_NETWORKS, graphCase, listCases, matchesCase } from './cases/index.js';
 export { OP_CASES } from './cases/ops.js';
 export { TINY_NETWORK_CASES } from './cases/tiny-networks.js';
-export { CaseFailure, expectClose, expectError, expectMatchesReference, withModel } from './check.js';
+export {
+  assertMatchesReference,
+  CaseFailure,
+  expectClose,
+  expectError,
+  expectMatchesReference,
+  withModel,
+} from './check.js';
 export {
   type CachedChoice,
   CHOICE_FORMAT,
@@ -41,6 +56,7 @@ export {
 export { type DeviceFingerprint, deviceFingerprint } from './choose/fingerprint.js';
 export { chooseBackend, VERIFY_CASES } from './choose/measure.js';
 export type * from './choose/types.js';
+export { checkNonFiniteClaim } from './non-finite-claim.js';
 export { type RandomConfig, randomBlock, randomConfig, randomNetwork } from './random.js';
 export {
   type ConformanceRun,
@@ -51,5 +67,6 @@ export {
   runConformance,
   summarize,
 } from './runner.js';
+export { SHADER_BOUND_SUBSET } from './subsets.js';
 export { defineConformanceSuite } from './suite.js';
 export type * from './types.js';

@@ -1,6 +1,6 @@
 import { referenceAdapter } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
-import { benchModel, graphCase, materials, timeRuns } from '../src/index.js';
+import { benchArgs, benchModel, graphCase, materials, timeRuns } from '../src/index.js';
 
 describe('timeRuns', () => {
   it('interleaves the runs: first runs, the rest of the warm-up, then timed rounds', async () => {
@@ -38,5 +38,19 @@ describe('timeRuns', () => {
     expect(r.samplesMs).toHaveLength(2);
     expect(r.imagesPerSec).toBeCloseTo(1000 / r.medianMs);
     expect(r.model).toBe(graph.name);
+  });
+});
+
+describe('benchArgs', () => {
+  it('reads the shared flags over the defaults, and any other flag', () => {
+    const argv = ['--models', 'a,b', '--size', '32', '--max-ms', '5', '--json', 'out.json', '--no-native'];
+    const args = benchArgs({ models: ['x'], iterations: 3 }, argv);
+    expect(args.models).toEqual(['a', 'b']);
+    expect(args.batches).toEqual([1]);
+    expect(args.size).toBe(32);
+    expect(args.timing).toEqual({ warmup: 2, iterations: 3, maxMs: 5 });
+    expect(args.string('json')).toBe('out.json');
+    expect(args.has('no-native')).toBe(true);
+    expect(args.list('backends', ['wasm'])).toEqual(['wasm']);
   });
 });

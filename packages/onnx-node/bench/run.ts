@@ -9,10 +9,9 @@
  *   --backend cpu                       the onnx-node backend (its EP is used for the direct rows too)
  *   --torch DIR                         DIR/<model>.onnx from bench/export_torchvision.py
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { timeRuns } from '@resblocks/conformance';
+import { benchArgs, benchMachine, runBenchScript, timeRuns } from '@resblocks/conformance';
 import { exportOnnx } from '@resblocks/onnx';
 import { initWeights, networkGraph, seededInput, type Tensor } from '@resblocks/spec';
 import * as ort from 'onnxruntime-node';
@@ -20,20 +19,10 @@ import { onnxNodeAdapter } from '../src/index.js';
 import { PROVIDERS } from '../src/providers.js';
 import { sessionOptions } from '../src/runtime.js';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Boolean) : d);
-
-const size = Number(flag('size') ?? 224);
-const iterations = Number(flag('iterations') ?? 10);
-const warmup = Number(flag('warmup') ?? 2);
-const maxMs = Number(flag('max-ms') ?? 120_000);
-const models = list(flag('models'), ['resnet50', 'resnext50_32x4d']);
-const batches = list(flag('batches'), ['1', '16']).map(Number);
-const backend = flag('backend') ?? 'cpu';
-const torchDir = flag('torch');
+const args = benchArgs({ models: ['resnet50', 'resnext50_32x4d'], batches: [1, 16] });
+const { size, timing } = args;
+const backend = args.string('backend') ?? 'cpu';
+const torchDir = args.string('torch');
 
 interface Runner {
   readonly runtime: string;
@@ -53,18 +42,18 @@ async function direct(runtime: string, file: string, bytes: Uint8Array, x: Tenso
   return { runtime, file, createMs, run: () => s.run(feeds), release: () => s.release() };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<object> {
   const probe = await onnxNodeAdapter.probe(backend);
   if (!probe.available) throw new Error(`onnx-node:${backend} is unavailable: ${probe.reason}`);
   const rows: Record<string, unknown>[] = [];
-  for (const name of models) {
+  for (const name of args.models) {
     const graph = networkGraph(name);
     const weights = initWeights(graph, 1);
     const bytes = exportOnnx(graph, weights);
     const torchFile = torchDir ? join(torchDir, `${name}.onnx`) : undefined;
     if (torchFile && !existsSync(torchFile))
       throw new Error(`${torchFile} is missing (bench/export_torchvision.py)`);
-    for (const batch of batches) {
+    for (const batch of args.batches) {
       const x = seededInput([batch, 3, size, size], 1);
       const t = performance.now();
       const model = await onnxNodeAdapter.compile(graph, weights, { backend });
@@ -90,7 +79,7 @@ async function main(): Promise<void> {
       }
       const timings = await timeRuns(
         runners.map((r) => r.run),
-        { warmup, iterations, maxMs },
+        timing,
       );
       const adapterMs = timings[0]!.medianMs;
       for (const [k, r] of runners.entries()) {
@@ -119,30 +108,12 @@ async function main(): Promise<void> {
       }
     }
   }
-  const report = {
+  return {
     date: new Date().toISOString(),
-    machine: {
-      cpus: availableParallelism(),
-      cpu: cpus()[0]?.model,
-      loadavg: loadavg(),
-      node: process.version,
-      onnxruntimeNode: ort.env.versions.node,
-    },
-    iterations,
-    warmup,
-    maxMs,
+    machine: { ...(await benchMachine()), onnxruntimeNode: ort.env.versions.node },
+    ...timing,
     rows,
   };
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const out = flag('json');
-  if (out) writeFileSync(out, json);
-  else process.stdout.write(json);
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBenchScript(main, args.string('json'));

@@ -10,27 +10,24 @@
  *                              the same EP and input size, side by side
  *   --no-native               skip the onnxruntime-node reference rows
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { benchModel, type RunTiming, timeRuns } from '@resblocks/conformance';
+import { readFileSync } from 'node:fs';
+import {
+  benchArgs,
+  benchMachine,
+  benchModel,
+  type RunTiming,
+  runBenchScript,
+  timeRuns,
+} from '@resblocks/conformance';
 import { exportOnnx } from '@resblocks/onnx';
 import { initWeights, networkGraph, seededInput } from '@resblocks/spec';
 import { onnxWebAdapter } from '../src/index.js';
 import { loadRuntime } from '../src/runtime.js';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Boolean) : d);
-
-const size = Number(flag('size') ?? 224);
-const iterations = Number(flag('iterations') ?? 10);
-const warmup = Number(flag('warmup') ?? 2);
-const maxMs = Number(flag('max-ms') ?? 120_000);
-const models = list(flag('models'), ['resnet50', 'resnext50_32x4d']);
-const batches = list(flag('batches'), ['1', '16']).map(Number);
-const external = flag('onnx');
-const native = !process.argv.includes('--no-native');
+const args = benchArgs({ models: ['resnet50', 'resnext50_32x4d'], batches: [1, 16] });
+const { size, timing } = args;
+const external = args.string('onnx');
+const native = !args.has('no-native');
 
 interface Row {
   runtime: string;
@@ -80,19 +77,19 @@ async function timeSession(
   const s = await create();
   const sessionCreateMs = performance.now() - t;
   try {
-    const [r] = await timeRuns([() => s.run()], { warmup, iterations, maxMs });
+    const [r] = await timeRuns([() => s.run()], timing);
     return rowOf(runtime, model, batch, sessionCreateMs, r!);
   } finally {
     await s.release();
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<object> {
   const backends: string[] = [];
   const skipped: Record<string, string> = {};
-  const requested = flag('backends');
-  for (const b of list(
-    requested,
+  const requested = args.string('backends');
+  for (const b of args.list(
+    'backends',
     onnxWebAdapter.backends.map((d) => d.name),
   )) {
     const a = await onnxWebAdapter.probe(b);
@@ -110,20 +107,14 @@ async function main(): Promise<void> {
     );
   };
   const ortNode = native ? await import('onnxruntime-node') : undefined;
-  for (const name of models) {
+  for (const name of args.models) {
     const graph = networkGraph(name);
     const weights = initWeights(graph, 1);
     const bytes = exportOnnx(graph, weights);
-    for (const batch of batches) {
+    for (const batch of args.batches) {
       const input = seededInput([batch, 3, size, size], 1);
       for (const backend of backends) {
-        const r = await benchModel(onnxWebAdapter, backend, graph, weights, {
-          batch,
-          size,
-          warmup,
-          iterations,
-          maxMs,
-        });
+        const r = await benchModel(onnxWebAdapter, backend, graph, weights, { batch, size, ...timing });
         log(rowOf(r.backend, name, batch, r.compileMs, r, r.info));
       }
       if (ortNode) {
@@ -139,7 +130,7 @@ async function main(): Promise<void> {
   }
   if (external) {
     const file = readFileSync(external);
-    for (const batch of batches) {
+    for (const batch of args.batches) {
       const input = seededInput([batch, 3, size, size], 1);
       for (const backend of backends) {
         const rt = await loadRuntime(backend as 'wasm' | 'webgpu');
@@ -164,24 +155,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const os = await import('node:os');
-  const report = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.availableParallelism(), loadavg: os.loadavg(), node: process.version },
-    skipped,
-    rows,
-  };
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const out = flag('json');
-  if (out) writeFileSync(out, json);
-  else process.stdout.write(json);
+  return { date: new Date().toISOString(), machine: await benchMachine(), skipped, rows };
 }
 
-main().then(
-  // Dawn keeps the process alive once WebGPU was touched.
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBenchScript(main, args.string('json'));

@@ -8,24 +8,17 @@
  * stdout (or --json FILE). Flags:
  *   --models resnet8_cifar,resnet18   --size 32   --batch 1   --iterations 5   --variants a,b
  *   --max-ms 120000   stop sampling after this long (once every variant has 3 samples)
+ *   --warmup 1        runs before timing, the first included (a captured graph records there)
  */
-import { writeFileSync } from 'node:fs';
-import { timeRuns } from '@resblocks/conformance';
+import { benchArgs, benchMachine, runBenchScript, timeRuns } from '@resblocks/conformance';
 import { exportOnnx, INPUT_NAME } from '@resblocks/onnx';
 import { initWeights, networkGraph, seededInput, type Tensor } from '@resblocks/spec';
 import { type OnnxWebCompileOptions, onnxWebAdapter } from '../src/index.js';
 import { loadRuntime, type Runtime } from '../src/runtime.js';
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const list = (v: string | undefined, d: string[]) => (v ? v.split(',').filter(Boolean) : d);
-const size = Number(flag('size') ?? 32);
-const batch = Number(flag('batch') ?? 1);
-const iterations = Number(flag('iterations') ?? 5);
-const maxMs = Number(flag('max-ms') ?? 120_000);
-const models = list(flag('models'), ['resnet8_cifar', 'resnet18']);
+const args = benchArgs({ models: ['resnet8_cifar', 'resnet18'], size: 32, iterations: 5, warmup: 1 });
+const { size } = args;
+const batch = args.number('batch', 1);
 
 type Options = Omit<OnnxWebCompileOptions, 'backend'>;
 interface Variant {
@@ -52,8 +45,8 @@ const VARIANTS: readonly Variant[] = [
   },
   { id: 'nhwc-all-fixed-gpu-io', direct: 'gpu-io', fixed: true },
 ];
-const wanted = list(
-  flag('variants'),
+const wanted = args.list(
+  'variants',
   VARIANTS.map((v) => v.id),
 );
 const variants = VARIANTS.filter((v) => wanted.includes(v.id));
@@ -124,12 +117,12 @@ async function direct(rt: Runtime, v: Variant, bytes: Uint8Array, x: Tensor): Pr
   };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<object> {
   const probe = await onnxWebAdapter.probe('webgpu');
   if (!probe.available) throw new Error(`onnx-web:webgpu is unavailable: ${probe.reason}`);
   const rt = await loadRuntime('webgpu');
   const rows: Record<string, unknown>[] = [];
-  for (const name of models) {
+  for (const name of args.models) {
     const graph = networkGraph(name);
     const weights = initWeights(graph, 1);
     const bytes = exportOnnx(graph, weights);
@@ -151,10 +144,9 @@ async function main(): Promise<void> {
         release: () => model.dispose(),
       });
     }
-    // The first run of each is its warm-up: a captured graph records there.
     const timings = await timeRuns(
       prepared.map((p) => p.run),
-      { warmup: 1, iterations, maxMs },
+      args.timing,
     );
     for (const [k, p] of prepared.entries()) {
       await p.release();
@@ -179,30 +171,12 @@ async function main(): Promise<void> {
       );
     }
   }
-  const os = await import('node:os');
-  const report = {
+  return {
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.availableParallelism(),
-      loadavg: os.loadavg(),
-      node: process.version,
-      adapter: rt.gpu,
-    },
-    iterations,
-    maxMs,
+    machine: { ...(await benchMachine()), adapter: rt.gpu },
+    ...args.timing,
     rows,
   };
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const out = flag('json');
-  if (out) writeFileSync(out, json);
-  else process.stdout.write(json);
 }
 
-main().then(
-  // Dawn keeps the process alive once WebGPU was touched.
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBenchScript(main, args.string('json'));

@@ -1,4 +1,4 @@
-import { defineConformanceSuite } from '@resblocks/conformance';
+import { defineConformanceSuite, SHADER_BOUND_SUBSET } from '@resblocks/conformance';
 import { onnxWebAdapter } from '../src/index.js';
 
 await defineConformanceSuite(onnxWebAdapter, 'webgpu', {
@@ -6,10 +6,6 @@ await defineConformanceSuite(onnxWebAdapter, 'webgpu', {
     info.backend === 'webgpu' && info.executionProvider === 'webgpu'
       ? undefined
       : `onnxruntime-web ran on '${String(info.backend)}', not webgpu`,
-  // SwiftShader compiles every shader on the CPU: a subsample of the block grid keeps this fast.
-  maxBlockCases: 6,
-  networks: ['resnet8_cifar'],
-  randomCases: 1,
-  sample: { ops: 2, blocks: ['blocks/avgdown-stride2-ceil-7x9'], 'tiny-networks': 0 },
+  ...SHADER_BOUND_SUBSET,
   report: 'reports/conformance-onnx-web-webgpu.json',
 });

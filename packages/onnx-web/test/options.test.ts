@@ -1,12 +1,5 @@
-import { graphCase, materials } from '@resblocks/conformance';
-import {
-  compareTensors,
-  describeComparison,
-  errorModel,
-  isResblocksError,
-  runReference,
-  seededInput,
-} from '@resblocks/spec';
+import { assertMatchesReference, graphCase, materials } from '@resblocks/conformance';
+import { isResblocksError, seededInput } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type OnnxWebCompileOptions, onnxWebAdapter } from '../src/index.js';
 
@@ -65,13 +58,7 @@ describe('onnx-web compile options', () => {
     const x = seededInput(c.shape, 3);
     const m = await adapter.compile(graph, weights, { backend: 'wasm', ...extra } as OnnxWebCompileOptions);
     try {
-      const cmp = compareTensors(
-        (await m.run(x)).data,
-        runReference(graph, weights, x).data,
-        'float32',
-        errorModel(graph),
-      );
-      expect(cmp.pass, describeComparison(cmp)).toBe(true);
+      assertMatchesReference(graph, weights, x, await m.run(x));
       expect(m.info().session).toMatchObject(extra);
       if ('inputShape' in extra) {
         await expect(m.run(seededInput([1, 16, 7, 9], 1))).rejects.toMatchObject({

@@ -1,14 +1,5 @@
-import { defineConformanceSuite, graphCase, materials } from '@resblocks/conformance';
-import {
-  compareTensors,
-  describeComparison,
-  errorModel,
-  initWeights,
-  isResblocksError,
-  networkGraph,
-  runReference,
-  seededInput,
-} from '@resblocks/spec';
+import { assertMatchesReference, defineConformanceSuite, graphCase, materials } from '@resblocks/conformance';
+import { initWeights, isResblocksError, networkGraph, seededInput } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { onnxWebAdapter } from '../src/index.js';
 
@@ -40,13 +31,7 @@ describe('onnx-web:wasm', () => {
     try {
       for (const n of [1, 3]) {
         const x = seededInput([n, 3, 32, 32], n);
-        const cmp = compareTensors(
-          (await m.run(x)).data,
-          runReference(g, w, x).data,
-          'float32',
-          errorModel(g),
-        );
-        expect(cmp.pass, describeComparison(cmp)).toBe(true);
+        assertMatchesReference(g, w, x, await m.run(x), `batch ${n}: `);
       }
     } finally {
       await m.dispose();
@@ -59,13 +44,7 @@ describe('onnx-web:wasm', () => {
     const inputs = [1, 2, 3, 4, 5].map((s) => seededInput([1, 8, 6, 6], s));
     const outs = await Promise.all(inputs.map((x) => m.run(x)));
     outs.forEach((y, i) => {
-      const cmp = compareTensors(
-        y.data,
-        runReference(graph, weights, inputs[i]!).data,
-        'float32',
-        errorModel(graph),
-      );
-      expect(cmp.pass, describeComparison(cmp)).toBe(true);
+      assertMatchesReference(graph, weights, inputs[i]!, y, `run ${i}: `);
     });
     await m.dispose();
   });

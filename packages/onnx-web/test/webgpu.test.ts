@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { graphCase, materials } from '@resblocks/conformance';
+import { assertMatchesReference, graphCase, materials } from '@resblocks/conformance';
 import { exportOnnx } from '@resblocks/onnx';
-import { compareTensors, describeComparison, errorModel, runReference, seededInput } from '@resblocks/spec';
+import { seededInput } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
 import { createWebGpuSessionForcingCpu } from '../src/adapter.js';
 import { keepAliveActive } from '../src/dawn.js';
@@ -34,13 +34,7 @@ describe('onnx-web:webgpu', () => {
         const info = m.info();
         expect(info.backend).toBe('webgpu');
         expect(info.adapter).toBeTruthy();
-        const cmp = compareTensors(
-          y.data,
-          runReference(graph, weights, x).data,
-          'float32',
-          errorModel(graph),
-        );
-        expect(cmp.pass, `${c.id}: ${describeComparison(cmp)}`).toBe(true);
+        assertMatchesReference(graph, weights, x, y, `${c.id}: `);
         await m.dispose();
       }
       // The dawn.node keep-alive timer must not outlive the work.
@@ -54,8 +48,6 @@ describe('onnx-web:webgpu', () => {
     async () => {
       const c = graphCase('blocks/basic-identity-7x9-batch3');
       const { graph, weights } = materials(c);
-      const x = seededInput(c.shape, 4);
-      const ref = runReference(graph, weights, x);
       // A fixed input shape turns graph capture on by default (measured: 3x faster at batch 1 on an H100).
       for (const [extra, settings] of [
         [{ layout: 'NCHW' }, { layout: 'NCHW', graphCapture: false }],
@@ -68,11 +60,13 @@ describe('onnx-web:webgpu', () => {
         try {
           // Twice: a captured graph records on the first run and replays on the second.
           for (const seed of [4, 5]) {
-            const xi = seed === 4 ? x : seededInput(c.shape, seed);
-            const want = seed === 4 ? ref : runReference(graph, weights, xi);
-            const cmp = compareTensors((await m.run(xi)).data, want.data, 'float32', errorModel(graph));
-            expect(cmp.pass, `${JSON.stringify(extra)} run ${seed - 3}: ${describeComparison(cmp)}`).toBe(
-              true,
+            const x = seededInput(c.shape, seed);
+            assertMatchesReference(
+              graph,
+              weights,
+              x,
+              await m.run(x),
+              `${JSON.stringify(extra)} run ${seed - 3}: `,
             );
           }
           expect(m.info().session).toMatchObject(settings);

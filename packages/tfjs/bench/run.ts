@@ -2,15 +2,13 @@
  * Latency benchmark of @resblocks/tfjs (not a test): whole networks at 224x224 per backend.
  *
  *   npm run bench -- [--models resnet50,resnext50_32x4d] [--backends wasm,webgpu,cpu]
- *                    [--batches 1,16] [--size 224] [--warmup 2] [--iters 5]
- *                    [--grouped kernel|dense|depthwise|split|all] [--max-ms 120000] [--json FILE]
+ *                    [--batches 1,16] [--size 224] [--warmup 2] [--iterations 5] [--max-ms 120000]
+ *                    [--grouped kernel|dense|depthwise|split|all] [--json FILE]
  *
  * Defaults finish in a few minutes on a 2-core machine: wasm at batch 1. The cpu backend takes
  * tens of seconds per resnet50 image; ask for it explicitly.
  */
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { timeRuns } from '@resblocks/conformance';
+import { benchArgs, benchMachine, runBenchScript, timeRuns } from '@resblocks/conformance';
 import { initWeights, networkGraph, seededInput } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -21,21 +19,10 @@ import {
 } from '../src/index.js';
 import { GROUPED_KERNEL_BACKENDS } from '../src/kernels/grouped-conv.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const list = (name: string, fallback: string) => flag(name, fallback).split(',').filter(Boolean);
-
-const models = list('models', 'resnet50,resnext50_32x4d');
-const backends = list('backends', 'wasm');
-const batches = list('batches', '1').map(Number);
-const size = Number(flag('size', '224'));
-const warmup = Number(flag('warmup', '2'));
-const iters = Number(flag('iters', '5'));
-const maxMs = Number(flag('max-ms', '120000'));
-const groupedFlag = flag('grouped', '');
-const jsonFile = flag('json', '');
+const args = benchArgs({ models: ['resnet50', 'resnext50_32x4d'], iterations: 5 });
+const { models, batches, size, timing } = args;
+const backends = args.list('backends', ['wasm']);
+const groupedFlag = args.string('grouped') ?? '';
 const strategies: (GroupedConvStrategy | undefined)[] =
   groupedFlag === 'all'
     ? [...GROUPED_CONV_STRATEGIES]
@@ -57,89 +44,88 @@ interface Row {
   runs: number[];
   info: Readonly<Record<string, unknown>>;
 }
-const rows: Row[] = [];
-const skipped: { backend: string; reason: string }[] = [];
+async function main(): Promise<object> {
+  const rows: Row[] = [];
+  const skipped: { backend: string; reason: string }[] = [];
 
-for (const backend of backends) {
-  const avail = await tfjsAdapter.probe(backend);
-  if (!avail.available) {
-    skipped.push({ backend, reason: avail.reason ?? 'unavailable' });
-    console.error(`skip tfjs:${backend}: ${avail.reason}`);
-    continue;
-  }
-  for (const model of models) {
-    const graph = networkGraph(model);
-    const weights = initWeights(graph, 1);
-    const grouped = graph.nodes.some((n) => n.op === 'conv2d' && n.groups > 1);
-    // 'all' leaves out 'kernel' where no grouped-conv kernel exists (named alone, it is an error).
-    const usable = strategies.filter(
-      (s) => s !== 'kernel' || groupedFlag !== 'all' || GROUPED_KERNEL_BACKENDS.includes(backend),
-    );
-    for (const strategy of grouped ? usable : [undefined]) {
-      const options: TfjsCompileOptions = { backend, ...(strategy ? { groupedConv: strategy } : {}) };
-      const t0 = performance.now();
-      const compiled = await tfjsAdapter.compile(graph, weights, options);
-      const compileMs = performance.now() - t0;
-      for (const batch of batches) {
-        const input = seededInput([batch, 3, size, size], 2);
-        const [timing] = await timeRuns([() => compiled.run(input)], { warmup, iterations: iters, maxMs });
-        const { medianMs, p90Ms, samplesMs } = timing!;
-        // One extra run under the profiler for the peak bytes the engine held.
-        const profile = await tf.profile(async () => {
-          await compiled.run(input);
-          return [];
-        });
-        const row: Row = {
-          model,
-          backend: `tfjs:${backend}`,
-          batch,
-          size,
-          groupedConv: grouped ? compiled.info().groupedConv : null,
-          medianMs: Math.round(medianMs * 10) / 10,
-          p90Ms: Math.round(p90Ms * 10) / 10,
-          imagesPerSecond: Math.round((batch / medianMs) * 1000 * 100) / 100,
-          peakTensorBytes: profile.peakBytes,
-          compileMs: Math.round(compileMs),
-          runs: samplesMs.map((r) => Math.round(r)),
-          info: compiled.info(),
-        };
-        rows.push(row);
-        console.error(
-          `${model} tfjs:${backend} b${batch}${grouped ? ` ${row.groupedConv}` : ''}: median ${row.medianMs} ms, p90 ${row.p90Ms} ms, ${row.imagesPerSecond} img/s, peak ${(row.peakTensorBytes / 2 ** 20).toFixed(1)} MiB`,
-        );
+  for (const backend of backends) {
+    const avail = await tfjsAdapter.probe(backend);
+    if (!avail.available) {
+      skipped.push({ backend, reason: avail.reason ?? 'unavailable' });
+      console.error(`skip tfjs:${backend}: ${avail.reason}`);
+      continue;
+    }
+    for (const model of models) {
+      const graph = networkGraph(model);
+      const weights = initWeights(graph, 1);
+      const grouped = graph.nodes.some((n) => n.op === 'conv2d' && n.groups > 1);
+      // 'all' leaves out 'kernel' where no grouped-conv kernel exists (named alone, it is an error).
+      const usable = strategies.filter(
+        (s) => s !== 'kernel' || groupedFlag !== 'all' || GROUPED_KERNEL_BACKENDS.includes(backend),
+      );
+      for (const strategy of grouped ? usable : [undefined]) {
+        const options: TfjsCompileOptions = { backend, ...(strategy ? { groupedConv: strategy } : {}) };
+        const t0 = performance.now();
+        const compiled = await tfjsAdapter.compile(graph, weights, options);
+        const compileMs = performance.now() - t0;
+        for (const batch of batches) {
+          const input = seededInput([batch, 3, size, size], 2);
+          const [t] = await timeRuns([() => compiled.run(input)], timing);
+          const { medianMs, p90Ms, samplesMs } = t!;
+          // One extra run under the profiler for the peak bytes the engine held.
+          const profile = await tf.profile(async () => {
+            await compiled.run(input);
+            return [];
+          });
+          const row: Row = {
+            model,
+            backend: `tfjs:${backend}`,
+            batch,
+            size,
+            groupedConv: grouped ? compiled.info().groupedConv : null,
+            medianMs: Math.round(medianMs * 10) / 10,
+            p90Ms: Math.round(p90Ms * 10) / 10,
+            imagesPerSecond: Math.round((batch / medianMs) * 1000 * 100) / 100,
+            peakTensorBytes: profile.peakBytes,
+            compileMs: Math.round(compileMs),
+            runs: samplesMs.map((r) => Math.round(r)),
+            info: compiled.info(),
+          };
+          rows.push(row);
+          console.error(
+            `${model} tfjs:${backend} b${batch}${grouped ? ` ${row.groupedConv}` : ''}: median ${row.medianMs} ms, p90 ${row.p90Ms} ms, ${row.imagesPerSecond} img/s, peak ${(row.peakTensorBytes / 2 ** 20).toFixed(1)} MiB`,
+          );
+        }
+        await compiled.dispose();
       }
-      await compiled.dispose();
     }
   }
+
+  // ResNeXt-50 costs about the FLOPs of ResNet-50; its time ratio shows the grouped-conv overhead.
+  const ratios = rows
+    .filter((r) => r.model === 'resnext50_32x4d')
+    .flatMap((x) => {
+      const base = rows.find((r) => r.model === 'resnet50' && r.backend === x.backend && r.batch === x.batch);
+      return base
+        ? [
+            {
+              backend: x.backend,
+              batch: x.batch,
+              groupedConv: x.groupedConv,
+              resnext50OverResnet50: Math.round((x.medianMs / base.medianMs) * 100) / 100,
+            },
+          ]
+        : [];
+    });
+
+  return {
+    machine: await benchMachine(),
+    tfjs: tf.version_core,
+    settings: { size, ...timing },
+    results: rows,
+    ratios,
+    skipped,
+  };
 }
 
-// ResNeXt-50 costs about the FLOPs of ResNet-50; its time ratio shows the grouped-conv overhead.
-const ratios = rows
-  .filter((r) => r.model === 'resnext50_32x4d')
-  .flatMap((x) => {
-    const base = rows.find((r) => r.model === 'resnet50' && r.backend === x.backend && r.batch === x.batch);
-    return base
-      ? [
-          {
-            backend: x.backend,
-            batch: x.batch,
-            groupedConv: x.groupedConv,
-            resnext50OverResnet50: Math.round((x.medianMs / base.medianMs) * 100) / 100,
-          },
-        ]
-      : [];
-  });
-
-const report = {
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, platform: process.platform },
-  tfjs: tf.version_core,
-  settings: { size, warmup, iters, maxMs },
-  results: rows,
-  ratios,
-  skipped,
-};
-const json = JSON.stringify(report, null, 2);
-if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
-else console.log(json);
-// Dawn keeps the event loop alive after WebGPU use.
-process.exit(0);
+runBenchScript(main, args.string('json'));

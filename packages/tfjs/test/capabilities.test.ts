@@ -1,57 +1,13 @@
-import {
-  blockContract,
-  compareTensors,
-  errorModel,
-  initWeights,
-  lowerBlock,
-  lowerNetwork,
-  NETWORKS,
-  runReference,
-  seededInput,
-} from '@resblocks/spec';
-import { describe, expect, it } from 'vitest';
+import { checkNonFiniteClaim } from '@resblocks/conformance';
+import { describe, it } from 'vitest';
 import { tfjsAdapter } from '../src/index.js';
 
 const webgpu = await tfjsAdapter.probe('webgpu');
-// A classic stem (conv, max pool) and a block whose second conv sums +Inf and -Inf.
-const graphs = [
-  {
-    graph: lowerNetwork({ ...NETWORKS.resnet18!, name: 'nan_net', layers: [1], widths: [8], numClasses: 3 }),
-    shape: [1, 3, 16, 16],
-  },
-  { graph: lowerBlock(blockContract({ kind: 'basic', planes: 4 })), shape: [1, 4, 6, 6] },
-];
-
-/** How many of the NaN/+Inf/-Inf cases match PyTorch's propagation (the reference) exactly. */
-async function nonFiniteResults(backend: string): Promise<boolean[]> {
-  const results: boolean[] = [];
-  for (const { graph, shape } of graphs) {
-    const weights = initWeights(graph, 1);
-    const model = await tfjsAdapter.compile(graph, weights, { backend });
-    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
-      const x = seededInput(shape, 2);
-      x.data[37] = v;
-      const out = await model.run(x);
-      results.push(
-        compareTensors(out.data, runReference(graph, weights, x).data, 'float32', errorModel(graph)).pass,
-      );
-    }
-    await model.dispose();
-  }
-  return results;
-}
 
 describe('the nonFinite capability is honest both ways', () => {
   for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
-    it.skipIf(backend === 'webgpu' && !webgpu.available)(backend, async () => {
-      const claim = tfjsAdapter.capabilities(backend).nonFinite;
-      const results = await nonFiniteResults(backend);
-      if (claim === true) expect(results.every(Boolean), JSON.stringify(results)).toBe(true);
-      else
-        expect(
-          results.some((r) => !r),
-          `claims '${claim}' but every case passed`,
-        ).toBe(true);
-    });
+    it.skipIf(backend === 'webgpu' && !webgpu.available)(backend, () =>
+      checkNonFiniteClaim(tfjsAdapter, backend),
+    );
   }
 });

@@ -1,18 +1,10 @@
-import {
-  compareTensors,
-  describeComparison,
-  errorModel,
-  type Graph,
-  type GraphNode,
-  initWeights,
-  runReference,
-  seededInput,
-} from '@resblocks/spec';
+import { assertMatchesReference } from '@resblocks/conformance';
+import { type Graph, GraphBuilder, initWeights, seededInput } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { tfjsAdapter } from '../src/index.js';
 import { GROUPED_CONV_KERNEL } from '../src/kernels/grouped-conv.js';
-import { CI, expectMatchesReference } from './check.js';
+import { CI } from './ci.js';
 
 interface Geometry {
   id: string;
@@ -32,35 +24,18 @@ interface Geometry {
 
 /** One grouped conv (optionally followed by a ReLU the kernel absorbs) on an input with negatives. */
 function graphOf(g: Geometry): Graph {
-  const cin = g.groups * g.inPerGroup;
-  const out = g.groups * g.outPerGroup;
-  const fanIn = g.inPerGroup * g.kernel[0] * g.kernel[1];
-  const conv: GraphNode = {
-    op: 'conv2d',
-    name: 'conv',
-    inputs: ['x'],
-    inChannels: cin,
-    outChannels: out,
+  const b = new GraphBuilder(`grouped_${g.id}`, 'x', g.groups * g.inPerGroup);
+  const conv = b.conv('x', 'conv', {
+    inChannels: g.groups * g.inPerGroup,
+    outChannels: g.groups * g.outPerGroup,
     kernel: g.kernel,
     stride: g.stride,
-    pads: g.pads,
-    dilation: g.dilation ?? [1, 1],
+    pad: g.pads,
+    dilation: g.dilation ?? 1,
     groups: g.groups,
-    weight: 'conv.weight',
-    ...(g.bias ? { bias: 'conv.bias' } : {}),
-  };
-  const nodes: GraphNode[] = g.relu ? [conv, { op: 'relu', name: 'relu', inputs: ['conv'] }] : [conv];
-  return {
-    name: `grouped_${g.id}`,
-    input: 'x',
-    inChannels: cin,
-    output: g.relu ? 'relu' : 'conv',
-    nodes,
-    params: [
-      { name: 'conv.weight', shape: [out, g.inPerGroup, ...g.kernel], role: 'conv_weight', fanIn },
-      ...(g.bias ? [{ name: 'conv.bias', shape: [out], role: 'conv_bias' as const, fanIn }] : []),
-    ],
-  };
+    bias: g.bias ?? false,
+  });
+  return b.finish(g.relu ? b.relu(conv, 'relu') : conv);
 }
 
 /**
@@ -151,7 +126,7 @@ describe('tfjs:webgpu grouped-conv kernel', () => {
           expect(model.info()).toMatchObject({ backend: 'webgpu', groupedConv: 'kernel' });
           // The grouped conv really ran as our kernel: tfjs records every kernel it dispatches.
           const profile = await tf.profile(async () => {
-            expectMatchesReference(graph, weights, input, await model.run(input));
+            assertMatchesReference(graph, weights, input, await model.run(input));
           });
           expect(profile.kernelNames).toContain(GROUPED_CONV_KERNEL);
         } finally {
@@ -169,13 +144,7 @@ describe('tfjs:webgpu grouped-conv kernel', () => {
         for (const v of [Number.NaN, Number.POSITIVE_INFINITY]) {
           const input = seededInput([1, 8, ...g.hw], 9);
           input.data[7] = v; // channel 0 (group 0), row 1, column 1
-          const c = compareTensors(
-            (await model.run(input)).data,
-            runReference(graph, weights, input).data,
-            'float32',
-            errorModel(graph),
-          );
-          expect(c.pass, describeComparison(c)).toBe(true);
+          assertMatchesReference(graph, weights, input, await model.run(input));
         }
       } finally {
         await model.dispose();

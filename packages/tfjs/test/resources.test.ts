@@ -1,8 +1,8 @@
+import { assertMatchesReference } from '@resblocks/conformance';
 import { blockContract, initWeights, lowerBlock, seededInput } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { tfjsAdapter } from '../src/index.js';
-import { expectMatchesReference } from './check.js';
 
 const graph = lowerBlock(
   blockContract({ kind: 'bottleneck', planes: 4, inChannels: 8, stride: 2, shortcut: 'avgdown' }),
@@ -42,7 +42,7 @@ describe('one global tfjs backend, many models', () => {
     const inputs = [0, 1, 2, 3, 4, 5].map((i) => seededInput([1, 8, 7, 9], 10 + i));
     const outs = await Promise.all(inputs.map((x, i) => models[i % models.length]!.run(x)));
     outs.forEach((out, i) => {
-      expectMatchesReference(graph, weights, inputs[i]!, out);
+      assertMatchesReference(graph, weights, inputs[i]!, out);
       expect(models[i % models.length]!.info().backend).toBe(backends[i % models.length]);
     });
     expect(tf.getBackend()).toBe('cpu');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tfjsAdapter } from '../src/index.js';
-import { CI } from './check.js';
+import { CI } from './ci.js';
 
 const probe = await tfjsAdapter.probe('webgpu');
 

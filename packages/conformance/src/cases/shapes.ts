@@ -1,23 +1,15 @@
-import { initWeights, lowerNetwork, type NetworkSpec, seededInput } from '@resblocks/spec';
+import { initWeights, lowerNetwork, NETWORKS, type NetworkSpec, seededInput } from '@resblocks/spec';
 import { expectMatchesReference } from '../check.js';
 import type { CaseGroup, ConformanceCase } from '../types.js';
 import { probeBlock } from './probe-block.js';
 
+// resnet18's settings, two one-block stages.
 const SMALL_NET: NetworkSpec = {
+  ...NETWORKS.resnet18!,
   name: 'small',
-  block: 'basic',
   layers: [1, 1],
   widths: [8, 16],
-  groups: 1,
-  baseWidth: 64,
-  stem: 'classic',
   stemWidth: 8,
-  strideOn: '3x3',
-  shortcut: 'projection',
-  ordering: 'post',
-  bnEps: 1e-5,
-  convBias: false,
-  inChannels: 3,
   numClasses: 5,
 };
 

@@ -1,8 +1,25 @@
 import type { Graph, GraphNode, Pads, Pair, ParamRole, ParamSpec } from './ir.js';
 
+/** A convolution's geometry; a number stands for the same value on both axes (all four sides). */
+export interface ConvOptions {
+  inChannels: number;
+  outChannels: number;
+  kernel: number | Pair;
+  stride?: number | Pair;
+  /** [top, left, bottom, right] or one pad for every side. */
+  pad?: number | Pads;
+  dilation?: number | Pair;
+  groups?: number;
+  bias?: boolean;
+}
+
+const pair = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
+const pads = (v: number | Pads): Pads => (typeof v === 'number' ? [v, v, v, v] : v);
+
 /**
- * Small helper that the lowering uses to emit nodes and their parameters with torchvision names.
- * `prefix` arguments are state_dict prefixes such as `layer1.0.conv1`.
+ * Emits nodes and their parameters with torchvision names, for the lowering and for graphs built
+ * by hand (tests, single-op cases). `prefix` arguments are state_dict prefixes such as
+ * `layer1.0.conv1`.
  */
 export class GraphBuilder {
   readonly nodes: GraphNode[] = [];
@@ -29,27 +46,13 @@ export class GraphBuilder {
     return name;
   }
 
-  conv(
-    x: string,
-    prefix: string,
-    o: {
-      inChannels: number;
-      outChannels: number;
-      kernel: number;
-      stride?: number;
-      pad?: number;
-      groups?: number;
-      bias?: boolean;
-    },
-  ): string {
-    const k = o.kernel;
-    const s = o.stride ?? 1;
-    const p = o.pad ?? 0;
+  conv(x: string, prefix: string, o: ConvOptions): string {
+    const kernel = pair(o.kernel);
     const g = o.groups ?? 1;
-    const fanIn = (o.inChannels / g) * k * k;
+    const fanIn = (o.inChannels / g) * kernel[0] * kernel[1];
     const weight = this.param(
       `${prefix}.weight`,
-      [o.outChannels, o.inChannels / g, k, k],
+      [o.outChannels, o.inChannels / g, ...kernel],
       'conv_weight',
       fanIn,
     );
@@ -61,10 +64,10 @@ export class GraphBuilder {
       inputs: [x],
       inChannels: o.inChannels,
       outChannels: o.outChannels,
-      kernel: [k, k] as Pair,
-      stride: [s, s] as Pair,
-      pads: [p, p, p, p] as Pads,
-      dilation: [1, 1] as Pair,
+      kernel,
+      stride: pair(o.stride ?? 1),
+      pads: pads(o.pad ?? 0),
+      dilation: pair(o.dilation ?? 1),
       groups: g,
       weight,
       ...(bias ? { bias } : {}),
@@ -99,16 +102,23 @@ export class GraphBuilder {
     return n;
   }
 
-  maxpool(x: string, name: string, kernel: number, stride: number, pad: number): string {
+  maxpool(
+    x: string,
+    name: string,
+    kernel: number | Pair,
+    stride: number | Pair,
+    pad: number | Pads,
+    ceilMode = false,
+  ): string {
     const n = this.unique(name);
     this.nodes.push({
       op: 'maxpool',
       name: n,
       inputs: [x],
-      kernel: [kernel, kernel],
-      stride: [stride, stride],
-      pads: [pad, pad, pad, pad],
-      ceilMode: false,
+      kernel: pair(kernel),
+      stride: pair(stride),
+      pads: pads(pad),
+      ceilMode,
     });
     return n;
   }
@@ -116,16 +126,22 @@ export class GraphBuilder {
   avgpool(
     x: string,
     name: string,
-    o: { kernel: number; stride: number; ceilMode: boolean; countIncludePad: boolean },
+    o: {
+      kernel: number | Pair;
+      stride: number | Pair;
+      pad?: number | Pads;
+      ceilMode: boolean;
+      countIncludePad: boolean;
+    },
   ): string {
     const n = this.unique(name);
     this.nodes.push({
       op: 'avgpool',
       name: n,
       inputs: [x],
-      kernel: [o.kernel, o.kernel],
-      stride: [o.stride, o.stride],
-      pads: [0, 0, 0, 0],
+      kernel: pair(o.kernel),
+      stride: pair(o.stride),
+      pads: pads(o.pad ?? 0),
       ceilMode: o.ceilMode,
       countIncludePad: o.countIncludePad,
     });

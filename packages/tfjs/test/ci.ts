@@ -1,0 +1,1 @@
+export const CI = process.env.CI === 'true' || process.env.CI === '1';
