@@ -1,0 +1,12 @@
+export { type BrowserImageSource, fromBrowserImage, fromImageData } from './browser.js';
+export { type CropSize, centerCrop, centerCropOffsets, crop, roundHalfEven } from './crop.js';
+export { type DecodeOptions, decodeImage } from './decode.js';
+export { ImageError, type ImageErrorCode, isImageError } from './errors.js';
+export { type ImageHeader, imageKind, readImageHeader } from './header.js';
+export { checkImage, fromRgba, type Image8, type ImageTensor, toGray } from './image.js';
+export { type JpegWasmSource, setJpegWasm } from './jpeg-wasm.js';
+export { checkImageLimits, decoderBytes, IMAGE_LIMITS, type ImageLimits } from './limits.js';
+export { IMAGENET_MEAN, IMAGENET_STD, imagenet, type PresetOptions, preprocess } from './preset.js';
+export { type Interpolation, resample, type Window } from './resample.js';
+export { type ResizeOptions, resize, resizedSize, type Size } from './resize.js';
+export { batch, normalize, toTensor } from './tensor.js';
