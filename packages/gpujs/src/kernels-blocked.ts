@@ -1,7 +1,8 @@
-import type { AvgPoolNode, Conv2dNode, LinearNode, MaxPoolNode } from '@resblocks/spec';
+import type { AvgPoolNode, MaxPoolNode } from '@resblocks/spec';
 import type { KernelFamily, KernelSource } from './kernel-family.js';
 import type { Layout } from './layout.js';
 import type { Step } from './plan.js';
+import { convGeometry, windowLoop, windowOf } from './window.js';
 
 /**
  * The channel-blocked kernel family, for gpu.js's webasm and webgpu modes. Each thread returns 4
@@ -123,19 +124,8 @@ function padSource(x: Layout, y: Layout, pt: number, pl: number): KernelSource {
  * 4 channels share a group, one loop feeds 4 accumulators from each input read; otherwise each
  * channel runs its own loop.
  */
-function convSource(
-  node: Conv2dNode,
-  x: Layout,
-  y: Layout,
-  weight: Float32Array,
-  bias: Float32Array | undefined,
-  steps: readonly Step[],
-): KernelSource {
-  const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [dh, dw] = node.dilation;
-  const icpg = node.inChannels / node.groups;
-  const ocpg = node.outChannels / node.groups;
+const convSource: KernelFamily['conv'] = (node, x, y, weight, bias, steps) => {
+  const { kh, kw, sh, sw, dh, dw, icpg, ocpg } = convGeometry(node);
   const taps = kh * kw;
   const hwp = x.h * x.w;
   // How input channels are walked: 4 at a time from a c4 value, or one by one.
@@ -203,7 +193,7 @@ function convSource(
   else loop('c', [0], `c * ${block}`);
   epilogue(b, y, bias, steps, constants, params);
   return { source: b.finish(params, rets(y)), constants };
-}
+};
 
 /** Relu / affine / add chain on one value, layout preserved. */
 function eltwiseSource(l: Layout, steps: readonly Step[]): KernelSource {
@@ -244,45 +234,36 @@ const at = (x: Layout, j: number, iy: string, ix: string) =>
  * a NaN anywhere in the window wins (`e != e`), as in ATen.
  */
 function maxPoolSource(node: MaxPoolNode, x: Layout, y: Layout): KernelSource {
-  const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [pt, pl] = node.pads;
+  const { kh, kw, sh, sw, pt, pl } = windowOf(node);
   const b = new Body().batchChannel(x.n, x.c4 ? x.c / 4 : x.c).position(y.w);
   b.int('y0', `oy * ${sh} - ${pt}`).int('x0', `ox * ${sw} - ${pl}`);
   b.int('ys', 'Math.max(y0, 0)').int('xs', 'Math.max(x0, 0)').int('iy', '0').int('ix', '0');
   for (let j = 0; j < lanes(x); j++) b.push(`let ${acc(j)} = ${at(x, j, 'ys', 'xs')};`);
   b.push('let e = 0;');
-  b.push(`for (let ky = 0; ky < ${kh}; ky++) {`, '  iy = y0 + ky;', `  if (iy >= 0 && iy < ${x.h}) {`);
-  b.push(
-    `    for (let kx = 0; kx < ${kw}; kx++) {`,
-    '      ix = x0 + kx;',
-    `      if (ix >= 0 && ix < ${x.w}) {`,
-  );
+  const tap: string[] = [];
   for (let j = 0; j < lanes(x); j++)
-    b.push(`        e = ${at(x, j, 'iy', 'ix')};`, `        if (e > ${acc(j)} || e != e) { ${acc(j)} = e; }`);
-  b.push('      }', '    }', '  }', '}');
+    tap.push(`e = ${at(x, j, 'iy', 'ix')};`, `if (e > ${acc(j)} || e != e) { ${acc(j)} = e; }`);
+  b.push(...windowLoop({ kh, kw, y0: 'y0', x0: 'x0', rows: [0, x.h], cols: [0, x.w], declare: false }, tap));
   return { source: b.finish(['x'], rets(y)), constants: {} };
 }
 
 /** PyTorch average pooling window arithmetic (ceil mode, count_include_pad on or off). */
 function avgPoolSource(node: AvgPoolNode, x: Layout, y: Layout): KernelSource {
-  const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [pt, pl, pb, pr] = node.pads;
+  const { kh, kw, sh, sw, pt, pl, pb, pr } = windowOf(node);
   const b = new Body().batchChannel(x.n, x.c4 ? x.c / 4 : x.c).position(y.w);
   b.int('y0', `oy * ${sh} - ${pt}`).int('x0', `ox * ${sw} - ${pl}`);
   b.int('y1', `Math.min(y0 + ${kh}, ${x.h + pb})`).int('x1', `Math.min(x0 + ${kw}, ${x.w + pr})`);
   b.int('ys', 'Math.max(y0, 0)').int('xs', 'Math.max(x0, 0)');
   b.int('ye', `Math.min(y1, ${x.h})`).int('xe', `Math.min(x1, ${x.w})`).int('iy', '0').int('ix', '0');
   for (let j = 0; j < lanes(x); j++) b.push(`let ${acc(j)} = 0;`);
-  b.push(`for (let ky = 0; ky < ${kh}; ky++) {`, '  iy = y0 + ky;', '  if (iy >= ys && iy < ye) {');
+  const tap: string[] = [];
+  for (let j = 0; j < lanes(x); j++) tap.push(`${acc(j)} += ${at(x, j, 'iy', 'ix')};`);
   b.push(
-    `    for (let kx = 0; kx < ${kw}; kx++) {`,
-    '      ix = x0 + kx;',
-    '      if (ix >= xs && ix < xe) {',
+    ...windowLoop(
+      { kh, kw, y0: 'y0', x0: 'x0', rows: ['ys', 'ye'], cols: ['xs', 'xe'], declare: false },
+      tap,
+    ),
   );
-  for (let j = 0; j < lanes(x); j++) b.push(`        ${acc(j)} += ${at(x, j, 'iy', 'ix')};`);
-  b.push('      }', '    }', '  }', '}');
   const div = node.countIncludePad ? '((y1 - y0) * (x1 - x0))' : '((ye - ys) * (xe - xs))';
   for (let j = 0; j < lanes(x); j++) b.push(`${acc(j)} = ${acc(j)} / ${div};`);
   return { source: b.finish(['x'], rets(y)), constants: {} };
@@ -306,12 +287,7 @@ function gapSource(x: Layout): KernelSource {
 }
 
 /** y[n, o] = b[o] + sum_k w[o, k] x[n, k], k over the NCHW-flattened input. */
-function linearSource(
-  node: LinearNode,
-  x: Layout,
-  weight: Float32Array,
-  bias: Float32Array | undefined,
-): KernelSource {
+const linearSource: KernelFamily['linear'] = (node, x, weight, bias) => {
   const fi = node.inFeatures;
   const fo = node.outFeatures;
   // Transposed to [in][out]: neighbouring threads (outputs) read neighbouring weights.
@@ -350,7 +326,7 @@ function linearSource(
     b.push('s = s + this.constants.b[o];');
   }
   return { source: b.finish(['x'], 's'), constants };
-}
+};
 
 export const blockedKernels: KernelFamily = {
   name: 'blocked',

@@ -1,7 +1,8 @@
-import type { AvgPoolNode, Conv2dNode, LinearNode, MaxPoolNode } from '@resblocks/spec';
+import type { AvgPoolNode, MaxPoolNode } from '@resblocks/spec';
 import type { KernelFamily, KernelSource } from './kernel-family.js';
 import type { Layout } from './layout.js';
 import type { Step } from './plan.js';
+import { convGeometry, windowLoop, windowOf } from './window.js';
 
 /**
  * The NCHW kernel family, for gpu.js's GL and plain-JS (cpu) modes: one thread per output
@@ -81,22 +82,10 @@ function eltwiseSource(l: Layout, steps: readonly Step[]): KernelSource {
  * Direct convolution, one thread per output element. Grouped natively: output channel oc reads
  * only the in/groups input channels of its group, g = floor(oc / (out/groups)).
  */
-function convSource(
-  node: Conv2dNode,
-  x: Layout,
-  y: Layout,
-  weight: Float32Array,
-  bias: Float32Array | undefined,
-  steps: readonly Step[],
-): KernelSource {
+const convSource: KernelFamily['conv'] = (node, x, y, weight, bias, steps) => {
   const constants: Record<string, Float32Array> = { w: weight };
   const params = ['x'];
-  const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [dh, dw] = node.dilation;
-  const [pt, pl, pb, pr] = node.pads;
-  const icpg = node.inChannels / node.groups;
-  const ocpg = node.outChannels / node.groups;
+  const { kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, icpg, ocpg } = convGeometry(node);
   const taps = icpg * kh * kw;
   const body = [
     'const z = this.thread.z;',
@@ -121,17 +110,19 @@ function convSource(
       `const iy0 = this.thread.y * ${sh} - ${int(pt)};`,
       `const ix0 = this.thread.x * ${sw} - ${int(pl)};`,
       `for (let k = 0; k < ${icpg}; k++) {`,
-      `  for (let ky = 0; ky < ${kh}; ky++) {`,
-      `    const iy = iy0 + ky * ${dh};`,
-      `    if (iy >= 0 && iy < ${x.h}) {`,
-      `      for (let kx = 0; kx < ${kw}; kx++) {`,
-      `        const ix = ix0 + kx * ${dw};`,
-      `        if (ix >= 0 && ix < ${x.w}) {`,
-      `          acc += x[zb + k][iy][ix] * this.constants.w[wb + (k * ${kh} + ky) * ${kw} + kx];`,
-      '        }',
-      '      }',
-      '    }',
-      '  }',
+      ...windowLoop(
+        {
+          kh,
+          kw,
+          y0: 'iy0',
+          x0: 'ix0',
+          dilation: [dh, dw],
+          rows: [0, x.h],
+          cols: [0, x.w],
+          declare: true,
+        },
+        [`acc += x[zb + k][iy][ix] * this.constants.w[wb + (k * ${kh} + ky) * ${kw} + kx];`],
+      ).map((l) => `  ${l}`),
       '}',
     );
   }
@@ -141,16 +132,14 @@ function convSource(
   } else body.push('let v = acc;');
   body.push(...applySteps(steps, y, constants, params), 'return v;');
   return { source: finish(params, body), constants };
-}
+};
 
 /**
  * PyTorch max pooling: padding never wins (the window is seeded with its first in-bounds element)
  * and a NaN anywhere in the window wins (`e != e`), as in ATen.
  */
 function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
-  const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [pt, pl] = node.pads;
+  const { kh, kw, sh, sw, pt, pl } = windowOf(node);
   const body = [
     'const z = this.thread.z;',
     `const y0 = this.thread.y * ${sh} - ${int(pt)};`,
@@ -161,18 +150,10 @@ function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
     'let sx = x0;',
     'if (sx < 0) { sx = 0; }',
     'let m = x[z][sy][sx];',
-    `for (let ky = 0; ky < ${kh}; ky++) {`,
-    '  const iy = y0 + ky;',
-    `  if (iy >= 0 && iy < ${x.h}) {`,
-    `    for (let kx = 0; kx < ${kw}; kx++) {`,
-    '      const ix = x0 + kx;',
-    `      if (ix >= 0 && ix < ${x.w}) {`,
-    '        const e = x[z][iy][ix];',
-    '        if (e > m || e != e) { m = e; }',
-    '      }',
-    '    }',
-    '  }',
-    '}',
+    ...windowLoop({ kh, kw, y0: 'y0', x0: 'x0', rows: [0, x.h], cols: [0, x.w], declare: true }, [
+      'const e = x[z][iy][ix];',
+      'if (e > m || e != e) { m = e; }',
+    ]),
     'return m;',
   ];
   return { source: finish(['x'], body), constants: {} };
@@ -180,9 +161,7 @@ function maxPoolSource(node: MaxPoolNode, x: Layout): KernelSource {
 
 /** PyTorch average pooling window arithmetic (ceil mode, count_include_pad on or off). */
 function avgPoolSource(node: AvgPoolNode, x: Layout): KernelSource {
-  const [kh, kw] = node.kernel;
-  const [sh, sw] = node.stride;
-  const [pt, pl, pb, pr] = node.pads;
+  const { kh, kw, sh, sw, pt, pl, pb, pr } = windowOf(node);
   const body = [
     'const z = this.thread.z;',
     `const y0 = this.thread.y * ${sh} - ${int(pt)};`,
@@ -194,17 +173,9 @@ function avgPoolSource(node: AvgPoolNode, x: Layout): KernelSource {
     `const ye = Math.min(y1, ${x.h});`,
     `const xe = Math.min(x1, ${x.w});`,
     'let s = 0;',
-    `for (let ky = 0; ky < ${kh}; ky++) {`,
-    '  const iy = y0 + ky;',
-    '  if (iy >= ys && iy < ye) {',
-    `    for (let kx = 0; kx < ${kw}; kx++) {`,
-    '      const ix = x0 + kx;',
-    '      if (ix >= xs && ix < xe) {',
-    '        s += x[z][iy][ix];',
-    '      }',
-    '    }',
-    '  }',
-    '}',
+    ...windowLoop({ kh, kw, y0: 'y0', x0: 'x0', rows: ['ys', 'ye'], cols: ['xs', 'xe'], declare: true }, [
+      's += x[z][iy][ix];',
+    ]),
     node.countIncludePad ? 'return s / ((y1 - y0) * (x1 - x0));' : 'return s / ((ye - ys) * (xe - xs));',
   ];
   return { source: finish(['x'], body), constants: {} };
@@ -229,12 +200,7 @@ function gapSource(x: Layout): KernelSource {
 }
 
 /** y[n, o] = b[o] + sum_k w[o, k] x[n, k], with k running over the NCHW-flattened input. */
-function linearSource(
-  node: LinearNode,
-  x: Layout,
-  weight: Float32Array,
-  bias: Float32Array | undefined,
-): KernelSource {
+const linearSource: KernelFamily['linear'] = (node, x, weight, bias) => {
   const fi = node.inFeatures;
   const fo = node.outFeatures;
   const constants: Record<string, Float32Array> = { w: weight };
@@ -264,7 +230,7 @@ function linearSource(
     body.push('return s + this.constants.b[o];');
   } else body.push('return s;');
   return { source: finish(['x'], body), constants };
-}
+};
 
 /** Copies the uploaded input into a kernel-owned value, so every consumer reads one upload. */
 function uploadSource(): KernelSource {
