@@ -8,6 +8,13 @@ import { readInputFile } from './files.js';
 
 /** Where Debian's dataset-fashion-mnist package installs the IDX files. */
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+/** The folder of the test set when --data is not given, if it is not Debian's. */
+export const FASHION_MNIST_ENV = 'RESBLOCKS_FASHION_MNIST';
+
+/** The test set's folder without --data: $RESBLOCKS_FASHION_MNIST, else Debian's. */
+export function defaultFashionMnistDir(): string {
+  return process.env[FASHION_MNIST_ENV] || DEBIAN_FASHION_MNIST;
+}
 
 const IMAGES = 't10k-images-idx3-ubyte';
 const LABELS = 't10k-labels-idx1-ubyte';

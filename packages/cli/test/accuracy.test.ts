@@ -1,11 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { loadTrained, type TrainedSet } from '@resblocks/spec/trained';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveBackends } from '../src/adapters.js';
 import { CliError } from '../src/cli-error.js';
 import { readFashionTestSet } from '../src/test-set.js';
+import { writeTestSet } from './fashion-stand-in.js';
 import { cli, resblocks, tempDir } from './spawn.js';
 
 let dir: string;
@@ -20,15 +20,6 @@ beforeAll(async () => {
   backends = probed.filter((b) => !b.reason).map((b) => b.id);
   if (!backends.length) backends = ['reference:float64'];
 });
-
-/** An IDX file: magic 0x0000 0x08 rank, big-endian dims, data. */
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const head = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  head.setUint8(2, 8);
-  head.setUint8(3, dims.length);
-  for (const [i, d] of dims.entries()) head.setUint32(4 + 4 * i, d);
-  return new Uint8Array([...new Uint8Array(head.buffer), ...data]);
-}
 
 describe('resblocks accuracy', () => {
   it('runs the shipped sample, prints the table and agrees with PyTorch', async () => {
@@ -69,15 +60,8 @@ describe('resblocks accuracy', () => {
 describe('readFashionTestSet', () => {
   const n = 10_000;
   const plane = 28 * 28;
-  function writeSet(name: string, images: Uint8Array, labels: Uint8Array, gz: boolean): string {
-    const d = join(dir, name);
-    mkdirSync(d, { recursive: true });
-    const pack = (b: Uint8Array) => (gz ? gzipSync(b, { level: 1 }) : b);
-    const ext = gz ? '.gz' : '';
-    writeFileSync(join(d, `t10k-images-idx3-ubyte${ext}`), pack(idx([n, 28, 28], images)));
-    writeFileSync(join(d, `t10k-labels-idx1-ubyte${ext}`), pack(idx([n], labels)));
-    return d;
-  }
+  const writeSet = (name: string, images: Uint8Array, labels: Uint8Array, gz: boolean) =>
+    writeTestSet(join(dir, name), images, labels, gz);
   const images = new Uint8Array(n * plane);
   const labels = new Uint8Array(n);
 

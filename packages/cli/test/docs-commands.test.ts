@@ -3,12 +3,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initWeights, networkGraph, seededInput, serializeSafetensors } from '@resblocks/spec';
+import { loadTrained } from '@resblocks/spec/trained';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { torchSave } from '../../spec/test/checkpoint-files.js';
 import { COMMANDS } from '../src/main.js';
+import { FASHION_MNIST_ENV } from '../src/test-set.js';
 import { type DocCommand, docCommands, optionValue, positionals } from './docs-commands.js';
+import { writeFashionStandIn } from './fashion-stand-in.js';
 import { f32Npy } from './npy-bytes.js';
 import { errorLines, tempDir } from './spawn.js';
 
@@ -85,11 +88,14 @@ async function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Optional data the documented commands read (the full Fashion-MNIST test set): stand-ins. */
+let dataEnv: Record<string, string> = {};
+
 function runUntilStarted(args: string[], cwd: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; running: boolean }>((resolve) => {
     const child = spawn(process.execPath, [SHIM, ...args], {
       cwd,
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, ...dataEnv, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -115,7 +121,10 @@ function runUntilStarted(args: string[], cwd: string) {
 
 describe('every resblocks command in the docs and READMEs', () => {
   const dirs = new Map<DocCommand, string>();
-  beforeAll(() => {
+  beforeAll(async () => {
+    // The same commands must run on a machine without Debian's dataset-fashion-mnist.
+    const set = await loadTrained({ models: [] });
+    dataEnv = { [FASHION_MNIST_ENV]: writeFashionStandIn(join(tempDir(), 'fashion-mnist'), set) };
     // The extraction itself must find the commands, or the tests below say nothing.
     expect(runnable.length).toBeGreaterThanOrEqual(12);
     expect(synopses.length).toBeGreaterThanOrEqual(8);

@@ -18,7 +18,12 @@ import { outOfRange } from '../options.js';
 import { createProgress } from '../progress.js';
 import { SHARED } from '../shared-options.js';
 import { renderTable } from '../table.js';
-import { DEBIAN_FASHION_MNIST, readFashionTestSet } from '../test-set.js';
+import {
+  DEBIAN_FASHION_MNIST,
+  defaultFashionMnistDir,
+  FASHION_MNIST_ENV,
+  readFashionTestSet,
+} from '../test-set.js';
 
 /** Fashion-MNIST's test set. */
 const TEST_IMAGES = 10_000;
@@ -40,7 +45,7 @@ const OPTIONS = {
   data: {
     type: 'string',
     placeholder: 'DIR',
-    default: DEBIAN_FASHION_MNIST,
+    defaultText: `$${FASHION_MNIST_ENV}, else ${DEBIAN_FASHION_MNIST}`,
     help: "folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (.gz or not), where Debian's dataset-fashion-mnist installs them; when they are missing, the error names the files and the package",
   },
   batch: { type: 'int', min: 1, max: 1000, default: 25, help: 'images per run' },
@@ -99,7 +104,9 @@ budget. Any other disagreement, or any logit outside its budget, fails the backe
     if (limit > total) outOfRange('accuracy', 'limit', { min: 1, max: total }, String(limit));
     const { batch } = values;
     const fromSample = limit <= set.sample.count;
-    const images: FashionImages = fromSample ? set.sample : await readFashionTestSet(values.data, set);
+    const images: FashionImages = fromSample
+      ? set.sample
+      : await readFashionTestSet(values.data ?? defaultFashionMnistDir(), set);
 
     const requested = values.backends;
     const { runnable, unavailable, software } = await selectBackends(requested, { skipSlow: true });

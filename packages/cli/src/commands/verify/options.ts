@@ -1,11 +1,10 @@
+import { availableParallelism } from 'node:os';
 import type { OptionValues } from '../../options.js';
 import { SHARED } from '../../shared-options.js';
 
 /** Full-size networks `--full` checks at 224x224 against the float64 reference. */
 export const FULL_NETWORKS = ['resnet18', 'resnet50', 'resnext50_32x4d'] as const;
 export const FULL_SIZE = 224;
-/** Block fixtures per software-rendered GPU backend without --full (evenly sampled over the grid). */
-export const SOFTWARE_BLOCK_CASES = 24;
 
 export const USAGE = 'resblocks verify [--models a,b] [--backends x,y] [--full] [--details] [--json FILE]';
 
@@ -18,10 +17,12 @@ Prints one row per backend (cases, passed, failed, skipped, worst, time); --deta
 prints a row per group of cases instead.
 
 By default every backend of every installed adapter is probed; those that cannot run here
-are listed with the reason and not counted as failures. On a software-rendered GPU
-(SwiftShader), correct but very slow, the block fixtures are evenly sampled to
-${SOFTWARE_BLOCK_CASES} cases unless --full or --max-block-cases is given. A backend named
-with --backends that cannot run here is a failure. Exits 1 when any case fails.`;
+are listed with the reason and not counted as failures. A backend named with --backends that
+cannot run here is a failure. Backends are checked side by side, one process each (--jobs).
+Without --full every group of cases runs on every backend, and where a backend's kind makes a
+case slow (a software-rendered GPU such as SwiftShader compiles every shader on the CPU; plain
+JavaScript runs networks at a few images/s) the costly groups are evenly sampled; the output
+names what was sampled and why. Exits 1 when any case fails.`;
 
 export const EXAMPLES = [
   'resblocks verify',
@@ -72,6 +73,13 @@ export const VERIFY_OPTIONS = {
     default: 1,
     help: 'seed of the random configurations',
   },
+  jobs: {
+    type: 'int',
+    min: 1,
+    max: 64,
+    help: 'backends checked at the same time, one process each (1: one after another, in this process)',
+    defaultText: 'the number of cores',
+  },
   details: {
     type: 'boolean',
     help: 'a table row per group of cases (block fixtures, networks, random, contract) of each backend',
@@ -87,7 +95,10 @@ export interface VerifyOptions {
   groups: string[] | undefined;
   maxBlockCases: number | undefined;
   randomCases: number;
+  /** Whether --random was given (the sampling of slow backends then leaves the random groups whole). */
+  randomGiven: boolean;
   seed: number;
+  jobs: number;
   json: string | undefined;
 }
 
@@ -100,7 +111,9 @@ export function verifyOptions(values: OptionValues<typeof VERIFY_OPTIONS>): Veri
     groups: values.groups,
     maxBlockCases: values['max-block-cases'],
     randomCases: values.random ?? (values.full ? 32 : 8),
+    randomGiven: values.random !== undefined,
     seed: values.seed,
+    jobs: values.jobs ?? Math.max(1, availableParallelism()),
     json: values.json,
   };
 }
