@@ -113,28 +113,16 @@ describe('runReference on hand-computed cases', () => {
   it('grouped convolution equals separate convolutions per group', () => {
     const x = seededInput([2, 4, 5, 6], 1);
     const w = seededInput([6, 2, 3, 3], 2);
-    const grouped = run(
-      [
-        conv({
-          inChannels: 4,
-          outChannels: 6,
-          groups: 2,
-          kernel: [3, 3],
-          pads: [1, 1, 1, 1],
-          stride: [2, 1],
-        }),
-      ],
-      4,
-      x,
-      { w },
-    );
+    // The grouped conv and each per-group one share the window.
+    const window = { kernel: [3, 3], pads: [1, 1, 1, 1], stride: [2, 1] } as const;
+    const grouped = run([conv({ inChannels: 4, outChannels: 6, groups: 2, ...window })], 4, x, { w });
     const [n, hw] = [2, 30];
     for (let g = 0; g < 2; g++) {
       const xs = new Float32Array(n * 2 * hw);
       for (let b = 0; b < n; b++)
         xs.set(x.data.subarray((b * 4 + 2 * g) * hw, (b * 4 + 2 * g + 2) * hw), b * 2 * hw);
       const part = run(
-        [conv({ inChannels: 2, outChannels: 3, kernel: [3, 3], pads: [1, 1, 1, 1], stride: [2, 1] })],
+        [conv({ inChannels: 2, outChannels: 3, ...window })],
         2,
         t([n, 2, 5, 6], Array.from(xs)),
         { w: t([3, 2, 3, 3], Array.from(w.data.subarray(g * 54, (g + 1) * 54))) },

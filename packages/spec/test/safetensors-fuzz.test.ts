@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DTYPE_BYTES,
   entryToFloat32,
   Mulberry32,
   parseSafetensors,
@@ -10,19 +11,6 @@ import {
   sizeOf,
 } from '../src/index.js';
 import { headerOf, rawFile, rawFileBytes } from './safetensors-files.js';
-
-const BYTES: Record<string, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
-};
 
 /** A few valid files of different kinds to mutate. */
 function seeds(): Uint8Array[] {
@@ -75,7 +63,7 @@ const WEIRD_NUMBERS = [
   -(2 ** 31),
 ];
 const WEIRD_VALUES: unknown[] = [...WEIRD_NUMBERS, null, 'F32', '4', [], {}, true, [1, 2], [[1]]];
-const DTYPES = [...Object.keys(BYTES), 'F8', 'toString', '__proto__', '', 'f32'];
+const DTYPES = [...Object.keys(DTYPE_BYTES), 'F8', 'toString', '__proto__', '', 'f32'];
 
 type Mutation = (file: Uint8Array, rng: Mulberry32) => Uint8Array;
 const pick = <T>(rng: Mulberry32, xs: readonly T[]): T => xs[rng.next() % xs.length]!;
@@ -158,9 +146,9 @@ function assertConsistent(file: Uint8Array, parsed: SafetensorsFile): void {
   const dataStart = file.byteOffset + 8 + headerLen;
   const spans: [number, number][] = [];
   for (const [name, e] of parsed.tensors) {
-    expect(BYTES[e.dtype], name).toBeDefined();
+    expect(Object.hasOwn(DTYPE_BYTES, e.dtype), name).toBe(true);
     expect(e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)).toBe(true);
-    expect(e.bytes.byteLength).toBe(sizeOf(e.shape) * BYTES[e.dtype]!);
+    expect(e.bytes.byteLength).toBe(sizeOf(e.shape) * DTYPE_BYTES[e.dtype]);
     expect(e.bytes.buffer).toBe(file.buffer);
     expect(e.bytes.byteOffset).toBeGreaterThanOrEqual(dataStart);
     expect(e.bytes.byteOffset + e.bytes.byteLength).toBeLessThanOrEqual(file.byteOffset + file.byteLength);

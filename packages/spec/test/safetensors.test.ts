@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DTYPE_BYTES,
   entryToFloat32,
   entryToFloat64,
   MAX_HEADER_BYTES,
@@ -21,6 +22,18 @@ const entry = (dtype: string, shape: number[], offsets: [number, number]) => ({
 });
 
 describe('safetensors round trip', () => {
+  it('knows the width of every dtype of the format', () => {
+    // By width, apart from the table: the fuzz test sizes entries with DTYPE_BYTES.
+    const widths = {
+      8: ['F64', 'I64'],
+      4: ['F32', 'I32'],
+      2: ['F16', 'BF16', 'I16'],
+      1: ['I8', 'U8', 'BOOL'],
+    };
+    const expected = Object.entries(widths).flatMap(([n, dtypes]) => dtypes.map((d) => [d, Number(n)]));
+    expect(Object.entries(DTYPE_BYTES).sort()).toEqual(expected.sort());
+  });
+
   it('writes and reads float32 weights with metadata', () => {
     const w = new Map<string, Tensor>([
       ['conv1.weight', f32([2, 1, 1, 2], [1, -2, 3.5, Number.NaN])],
