@@ -57,7 +57,7 @@ process.stderr.write(`fuzz: seed ${seed}, ${iterations} files per reader\n`);
 const started = performance.now();
 const reports = [];
 for (const name of names) {
-  const report = fuzzReader(FUZZ_TARGETS.find((t) => t.name === name)!, options);
+  const report = await fuzzReader(FUZZ_TARGETS.find((t) => t.name === name)!, options);
   reports.push(report);
   process.stderr.write(
     `fuzz: ${name}: ${report.files} files, ${report.accepted} read, ${report.files - report.accepted - report.failures.length} rejected, ` +

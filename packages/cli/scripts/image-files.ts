@@ -1,8 +1,12 @@
 /**
  * Builds PNG and JPEG files byte by byte (valid ones and hostile ones) for the fuzzer, the image
  * memory measurement and the tests. pngjs writes neither interlaced nor palette PNGs, and a hostile
- * file needs headers that lie, so PNG chunks are assembled here.
+ * file needs headers that lie, so PNG chunks are assembled here. PIL-encoded JPEGs (progressive,
+ * 4:2:0, gray) come from @resblocks/image's fixtures.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 
@@ -131,7 +135,13 @@ export function pngFile(options: PngOptions): Uint8Array {
   return concat(chunks);
 }
 
-/** A baseline JPEG (4:4:4) encoded by jpeg-js from a deterministic pattern. */
+/** A JPEG file PIL encoded, from @resblocks/image's fixtures (see its scripts/fixtures.py). */
+export function pilJpeg(name: string): Uint8Array {
+  const dir = dirname(createRequire(import.meta.url).resolve('@resblocks/image/package.json'));
+  return new Uint8Array(readFileSync(join(dir, 'fixtures', name)));
+}
+
+/** A baseline JPEG (4:4:4) of any size, encoded by jpeg-js from a deterministic pattern. */
 export function jpegFile(width: number, height: number, quality = 80): Uint8Array {
   const data = Buffer.alloc(width * height * 4);
   for (let i = 0; i < data.length; i++) data[i] = (i & 3) === 3 ? 255 : ((i >> 2) * 7 + (i & 3) * 50) & 0xff;

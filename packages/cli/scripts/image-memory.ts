@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeImage, decoderBytes } from '../src/image.js';
-import { readImageHeader } from '../src/image-header.js';
+import { decoderBytes, readImageHeader } from '@resblocks/image';
+import { decodeImage } from '../src/image.js';
 import { jpegFile, pngFile } from './image-files.js';
 
 function flag(name: string, fallback: string): string {
@@ -25,7 +25,7 @@ const maxRss = () => process.resourceUsage().maxRSS * 1024;
 if (process.argv[2] === '--child') {
   const bytes = new Uint8Array(readFileSync(process.argv[3]!));
   const before = maxRss();
-  const img = decodeImage(bytes, process.argv[3]!);
+  const img = await decodeImage(bytes, process.argv[3]!);
   process.stdout.write(JSON.stringify({ rise: maxRss() - before, pixels: img.width * img.height }));
   process.exit(0);
 }

@@ -119,7 +119,7 @@ describe('resblocks run', () => {
     const args = ['--weights', files.weights, '--input', path, '--backend', backend, '--output', out];
     const r = await resblocks(['run', '--model', 'resnet8_cifar', ...args]);
     expect(r.code, r.stderr).toBe(0);
-    const x = preprocessImageNet(decodeImage(new Uint8Array(readFileSync(path)), path));
+    const x = preprocessImageNet(await decodeImage(new Uint8Array(readFileSync(path)), path));
     expect(x.shape).toEqual([1, 3, 224, 224]);
     expectReferenceLogits(out, x);
     const y = parseNpy(new Uint8Array(readFileSync(out)));

@@ -8,8 +8,8 @@ import { FUZZ_TARGETS } from '../scripts/fuzz/targets.js';
  */
 describe('fuzzed readers', () => {
   for (const target of FUZZ_TARGETS) {
-    it(`${target.name}: 300 mutated files read or rejected with a typed error`, () => {
-      const report = fuzzReader(target, {
+    it(`${target.name}: 300 mutated files read or rejected with a typed error`, async () => {
+      const report = await fuzzReader(target, {
         iterations: 300,
         seed: 20261124,
         rssBoundBytes: 256 * 2 ** 20,

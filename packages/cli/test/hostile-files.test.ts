@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { parseSafetensors, ResblocksError, readWeightsFile } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
-import { jpegFile, jpegWithScans, pngFile, withJpegSize } from '../scripts/image-files.js';
+import { jpegWithScans, pilJpeg, pngFile, withJpegSize } from '../scripts/image-files.js';
 import { describeError } from '../src/cli-error.js';
 import { decodeImage, IMAGE_LIMITS } from '../src/image.js';
 import { parseNpy } from '../src/npy.js';
@@ -21,16 +21,29 @@ function rejection(read: () => unknown): ResblocksError {
   throw new Error('the hostile file was accepted');
 }
 
-/** Runs a read and reports how much the external (ArrayBuffer) memory grew while it ran. */
-function arrayBufferGrowth(read: () => unknown): { error: ResblocksError; grewMiB: number } {
+/** The typed error an image decode rejects with; fails the test if it resolves or rejects otherwise. */
+async function imageRejection(read: () => Promise<unknown>): Promise<ResblocksError> {
+  try {
+    await read();
+  } catch (e) {
+    if (e instanceof ResblocksError) return e;
+    throw e;
+  }
+  throw new Error('the hostile file was accepted');
+}
+
+/** Runs a decode and reports how much the external (ArrayBuffer) memory grew while it ran. */
+async function arrayBufferGrowth(
+  read: () => Promise<unknown>,
+): Promise<{ error: ResblocksError; grewMiB: number }> {
   const before = process.memoryUsage().arrayBuffers;
-  const error = rejection(read);
+  const error = await imageRejection(read);
   return { error, grewMiB: (process.memoryUsage().arrayBuffers - before) / 2 ** 20 };
 }
 
-describe('hostile images are refused from their headers, before decoding', () => {
-  it('a PNG declaring 30000x30000 pixels', () => {
-    const { error, grewMiB } = arrayBufferGrowth(() =>
+describe('hostile images are refused from their headers, before decoding', async () => {
+  it('a PNG declaring 30000x30000 pixels', async () => {
+    const { error, grewMiB } = await arrayBufferGrowth(() =>
       decodeImage(
         pngFile({ width: 30000, height: 30000, colorType: 0, idat: deflateSync(Buffer.alloc(4096)) }),
         'big.png',
@@ -44,19 +57,8 @@ describe('hostile images are refused from their headers, before decoding', () =>
     expect(describeError(error).line).toContain('Downscale the image first');
   });
 
-  it('a PNG within the pixel limit but too big for the decoder memory limit', () => {
-    // 16-bit RGBA: pngjs needs about 32 bytes per pixel.
-    const error = rejection(() =>
-      decodeImage(pngFile({ width: 8000, height: 8000, bitDepth: 16, idat: new Uint8Array(8) }), 'deep.png'),
-    );
-    expect(error.code).toBe('INPUT_TOO_LARGE');
-    expect(error.message).toMatch(
-      /8000x8000 16-bit PNG that needs about \d+ MiB to decode; the limit is 1536 MiB/,
-    );
-  });
-
-  it('a PNG within the limits whose data is far too short for its size', () => {
-    const error = rejection(() =>
+  it('a PNG within the limits whose data is far too short for its size', async () => {
+    const error = await imageRejection(() =>
       decodeImage(
         pngFile({ width: 9000, height: 9000, colorType: 0, idat: deflateSync(Buffer.alloc(1000)) }),
         'short.png',
@@ -66,41 +68,46 @@ describe('hostile images are refused from their headers, before decoding', () =>
     expect(error.message).toContain('too little for them: the file is truncated or corrupt');
   });
 
-  it('an interlaced PNG whose data inflates far beyond its size (a deflate bomb)', () => {
+  it('an interlaced PNG whose data inflates far beyond its size (a deflate bomb)', async () => {
+    // Inflation stops once the image's rows are there, so the 64 MiB are never produced; PIL
+    // ignores data past the image too, so the file decodes (to black).
     const idat = deflateSync(Buffer.alloc(64 * 2 ** 20));
-    const { error, grewMiB } = arrayBufferGrowth(() =>
-      decodeImage(pngFile({ width: 100, height: 100, colorType: 2, interlaced: true, idat }), 'bomb.png'),
+    const before = process.memoryUsage().arrayBuffers;
+    const img = await decodeImage(
+      pngFile({ width: 100, height: 100, colorType: 2, interlaced: true, idat }),
+      'bomb.png',
     );
-    expect(error.code).toBe('IMAGE_FORMAT');
-    expect(error.message).toMatch(/inflates to more than the 30\d+ bytes a 100x100 image needs/);
-    expect(grewMiB).toBeLessThan(16);
+    expect([img.width, img.height, img.data.every((v) => v === 0)]).toEqual([100, 100, true]);
+    expect((process.memoryUsage().arrayBuffers - before) / 2 ** 20).toBeLessThan(16);
   });
 
-  it('a JPEG declaring 65535x65535 pixels, and one too big for the decoder memory limit', () => {
-    const small = jpegFile(16, 16);
-    const huge = rejection(() => decodeImage(withJpegSize(small, 65535, 65535), 'big.jpg'));
+  it('a JPEG declaring 65535x65535 pixels', async () => {
+    const small = pilJpeg('optimized-q30.jpg');
+    const huge = await imageRejection(() => decodeImage(withJpegSize(small, 65535, 65535), 'big.jpg'));
     expect(huge.code).toBe('INPUT_TOO_LARGE');
     expect(huge.message).toContain('65535x65535 (4295 megapixels)');
-    const wide = rejection(() => decodeImage(withJpegSize(small, 9000, 9000), 'wide.jpg'));
-    expect(wide.code).toBe('INPUT_TOO_LARGE');
-    expect(wide.message).toMatch(/9000x9000 JPEG that needs about \d+ MiB to decode/);
+    expect(huge.details).toMatchObject({ path: 'big.jpg', kind: 'jpeg', width: 65535, height: 65535 });
   });
 
-  it('a JPEG within the limits whose coded data is far too short for its size', () => {
-    const error = rejection(() => decodeImage(withJpegSize(jpegFile(16, 16), 4000, 3000), 'short.jpg'));
+  it('a JPEG within the limits whose coded data is far too short for its size', async () => {
+    const error = await imageRejection(() =>
+      decodeImage(withJpegSize(pilJpeg('optimized-q30.jpg'), 4000, 3000), 'short.jpg'),
+    );
     expect(error.code).toBe('IMAGE_FORMAT');
     expect(error.message).toContain('too little for them');
   });
 
-  it('a JPEG with thousands of scans (each would walk the whole image again)', () => {
-    const error = rejection(() => decodeImage(jpegWithScans(jpegFile(16, 16), 1000), 'scans.jpg'));
+  it('a JPEG with thousands of scans (each would walk the whole image again)', async () => {
+    const error = await imageRejection(() =>
+      decodeImage(jpegWithScans(pilJpeg('optimized-q30.jpg'), 1000), 'scans.jpg'),
+    );
     expect(error.code).toBe('IMAGE_FORMAT');
     expect(error.message).toContain(`has 1000 scans; at most ${IMAGE_LIMITS.maxJpegScans} are decoded`);
   });
 
-  it('a damaged image gets a decoding hint, not one about paths and permissions', () => {
+  it('a damaged image gets a decoding hint, not one about paths and permissions', async () => {
     const png = pngFile({ width: 40, height: 30 });
-    const truncated = rejection(() => decodeImage(png.subarray(0, png.length - 40), 't.png'));
+    const truncated = await imageRejection(() => decodeImage(png.subarray(0, png.length - 40), 't.png'));
     expect(truncated.code).toBe('IMAGE_FORMAT');
     expect(truncated.message).toMatch(/^cannot decode PNG image 't.png': /);
     const line = describeError(truncated).line;

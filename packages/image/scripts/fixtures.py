@@ -205,6 +205,10 @@ def main():
     Image.fromarray(port[:, :, 0]).save(OUT / "gray-progressive.jpg", quality=80, progressive=True)
     add("gray-progressive.jpg", "grayscale progressive")
 
+    # Refused: PIL converts CMYK with its own formula, not libjpeg's.
+    Image.fromarray(small[:16, :20]).convert("CMYK").save(OUT / "cmyk.jpg", quality=80)
+    refused = [{"file": "cmyk.jpg", "mode": "CMYK", "note": "refused: CMYK"}]
+
     def decoded(name):
         return Image.open(OUT / name).convert("RGB")
 
@@ -268,6 +272,7 @@ def main():
         "generator": "scripts/fixtures.py",
         "versions": {"PIL": PIL.__version__, "torchvision": torchvision.__version__, "torch": torch.__version__, "numpy": np.__version__},
         "files": files,
+        "refused": refused,
         "resize": resize_cases,
         "crop": crop_cases,
         "tensor": tensor_cases,

@@ -1,3 +1,4 @@
+import { isImageError } from '@resblocks/image';
 import { isResblocksError, streamFor } from '@resblocks/spec';
 import { mutate, pick } from './mutate.js';
 import type { FuzzTarget } from './targets.js';
@@ -64,9 +65,9 @@ export function fuzzFile(
  * reader's typed errors, within `slowMs`, without the process's peak RSS rising more than
  * `rssBoundBytes` over the run. Stops at the first failure.
  */
-export function fuzzReader(target: FuzzTarget, options: FuzzOptions): FuzzReport {
+export async function fuzzReader(target: FuzzTarget, options: FuzzOptions): Promise<FuzzReport> {
   const seeds = target.seeds();
-  for (const s of seeds) target.read(s); // the seeds themselves are valid, and warm the code up
+  for (const s of seeds) await target.read(s); // the seeds themselves are valid, and warm the code up
   const rssStart = peakRss();
   const rejected: Record<string, number> = {};
   const failures: FuzzFailure[] = [];
@@ -84,10 +85,10 @@ export function fuzzReader(target: FuzzTarget, options: FuzzOptions): FuzzReport
     const problems: string[] = [];
     const t = performance.now();
     try {
-      target.read(file);
+      await target.read(file);
       accepted++;
     } catch (e) {
-      if (isResblocksError(e) && target.codes.includes(e.code))
+      if ((isResblocksError(e) || isImageError(e)) && target.codes.includes(e.code))
         rejected[e.code] = (rejected[e.code] ?? 0) + 1;
       else problems.push(`threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { decodeImage, imagenet } from '@resblocks/image';
 import {
   type ErrorCode,
   initWeights,
@@ -16,9 +17,8 @@ import {
   sizeOf,
   writeWeights,
 } from '@resblocks/spec';
-import { decodeImage, preprocessImageNet } from '../../src/image.js';
 import { parseNpy, serializeNpy } from '../../src/npy.js';
-import { fixPngCrcs, jpegFile, jpegFrameOffset, pngFile } from '../image-files.js';
+import { fixPngCrcs, jpegFile, jpegFrameOffset, pilJpeg, pngFile } from '../image-files.js';
 import { EDGE_SIDES, type Mutation, pick } from './mutate.js';
 
 export interface FuzzTarget {
@@ -26,9 +26,9 @@ export interface FuzzTarget {
   readonly name: string;
   /** Valid files the mutations start from (small: each iteration copies one). */
   seeds(): Uint8Array[];
-  /** The reader under test, as the command line calls it; throws on a bad file. */
-  read(file: Uint8Array): void;
-  /** The typed errors (ResblocksError codes) a bad file may be rejected with; anything else fails. */
+  /** The reader under test, as the command line calls it; throws (or rejects) on a bad file. */
+  read(file: Uint8Array): void | Promise<void>;
+  /** The typed errors (ResblocksError or ImageError codes) a bad file may be rejected with; anything else fails. */
   readonly codes: readonly ErrorCode[];
   /** Format-aware mutations drawn alongside the generic ones. */
   readonly mutations?: Readonly<Record<string, Mutation>>;
@@ -45,11 +45,11 @@ const floats = (n: number, seed: number) => {
   return Float32Array.from({ length: n }, () => rng.symmetric());
 };
 
-/** Checks a preprocessed image: the fixed ImageNet input shape, finite values. */
-function readImage(file: Uint8Array): void {
-  const img = decodeImage(file, 'fuzz-input');
-  expectThat(img.data.length === 4 * img.width * img.height, 'RGBA size');
-  const t = preprocessImageNet(img);
+/** @resblocks/image's decoders, then its ImageNet preset: the fixed input shape, finite values. */
+async function readImage(file: Uint8Array): Promise<void> {
+  const img = await decodeImage(file, { name: 'fuzz-input' });
+  expectThat(img.data.length === 3 * img.width * img.height, 'RGB size');
+  const t = imagenet(img);
   expectThat(t.data.length === 3 * 224 * 224 && t.data.every(Number.isFinite), 'preprocessed tensor');
 }
 
@@ -173,7 +173,12 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   },
   {
     name: 'jpeg',
-    seeds: () => [jpegFile(40, 30), jpegFile(17, 64, 30), jpegFile(8, 8, 95)],
+    seeds: () => [
+      jpegFile(17, 64, 30),
+      pilJpeg('optimized-q30.jpg'),
+      pilJpeg('gray-progressive.jpg'),
+      pilJpeg('baseline-422.jpg'),
+    ],
     read: readImage,
     codes: ['IMAGE_FORMAT', 'INPUT_TOO_LARGE'],
     // The frame header holds precision, then height and width.

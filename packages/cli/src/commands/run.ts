@@ -54,7 +54,7 @@ async function readInput(
         'Pass a .npy input',
       );
     }
-    return { tensor: preprocessImageNet(decodeImage(bytes, path)), image: true };
+    return { tensor: preprocessImageNet(await decodeImage(bytes, path)), image: true };
   }
   let arr: ReturnType<typeof parseNpy>;
   try {
