@@ -26,6 +26,10 @@ export type ErrorCode =
   /** run() was abandoned through its AbortSignal; the model stays usable. */
   | 'ABORTED'
   | 'UNKNOWN_BACKEND'
+  /** A traced value was asked for that the graph (or the compiled model's trace) does not have. */
+  | 'UNKNOWN_NODE'
+  /** An activations file does not fit the model and input it is compared with. */
+  | 'ACTIVATIONS_MISMATCH'
   | 'DISPOSED'
   | 'EXPORT'
   | 'IO'

@@ -1,4 +1,4 @@
-import type { Graph } from '../ir/ir.js';
+import type { Graph, OpType } from '../ir/ir.js';
 import type { Dtype } from '../reference/tolerance.js';
 import type { Tensor } from '../tensor.js';
 import type { Weights } from '../weights/weights.js';
@@ -51,10 +51,21 @@ export interface Capabilities {
   readonly networks: true | string;
 }
 
+/**
+ * Which values a traced run returns besides the output: `true` for every node, or node names
+ * (IR names or torchvision module names, e.g. `layer3.0.bn2`, `layer3.0`).
+ */
+export type TraceSelection = boolean | readonly string[];
+
 export interface CompileOptions {
   readonly backend: string;
   /** Fold BN into the preceding convolutions (default true where the adapter supports it). */
   readonly foldBatchNorm?: boolean;
+  /**
+   * The values runs may return (default none). The engine keeps each of them (no fusion past it,
+   * an ONNX graph output), so only a traced model pays for them; an untraced one runs as before.
+   */
+  readonly trace?: TraceSelection;
 }
 
 export interface RunOptions {
@@ -63,6 +74,31 @@ export interface RunOptions {
    * at its next step where it can, and the model stays usable.
    */
   readonly signal?: AbortSignal;
+  /**
+   * The traced values this run returns: some of those compiled with `trace`, all of them (`true`,
+   * the default on a traced model) or none (`false`). Rejects with UNKNOWN_NODE for a value the
+   * model was not compiled to trace.
+   */
+  readonly trace?: TraceSelection;
+}
+
+/** One value of a traced run, in NCHW (or [N, features]) float32. */
+export interface TracedValue extends Tensor {
+  /** The node of the graph the engine ran (a folded convolution carries its BN's name). */
+  readonly node: string;
+  /** The torchvision module name (see moduleNames): `layer3.0.bn2`, `layer3.0`, `fc`. */
+  readonly module: string;
+  readonly op: OpType;
+  /** For a convolution with its BN folded in: the convolution's own name. */
+  readonly folded?: string;
+}
+
+/** The traced values of one run, in execution order. */
+export type Trace = readonly TracedValue[];
+
+/** What run() resolves with: the output, and the traced values when the run traced. */
+export interface RunOutput extends Tensor {
+  readonly trace?: Trace;
 }
 
 export interface CompiledModel {
@@ -72,7 +108,7 @@ export interface CompiledModel {
    * NCHW float32 in, float32 out. Rejects with INPUT_SHAPE / INPUT_DTYPE / DISPOSED / ABORTED,
    * BACKEND_FAILED when the engine fails, DEVICE_LOST when the GPU device is gone.
    */
-  run(input: Tensor, options?: RunOptions): Promise<Tensor>;
+  run(input: Tensor, options?: RunOptions): Promise<RunOutput>;
   /** Releases everything compile() created. run() afterwards rejects with DISPOSED. */
   dispose(): Promise<void>;
   /** What really executed (backend name reported by the engine, GPU adapter info, threads...). */

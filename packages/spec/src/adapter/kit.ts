@@ -17,8 +17,10 @@ import {
   type CompiledModel,
   type CompileOptions,
   type RunOptions,
+  type RunOutput,
 } from './contract.js';
 import { checkRunInput, disposedError } from './run-input.js';
+import { type TracedEngineOutput, TraceNames } from './trace.js';
 
 /** What a probe reports about an opened engine. */
 export interface ProbeFacts {
@@ -33,6 +35,11 @@ export interface BuildOptions {
   readonly original: Graph;
   /** Everything passed to compile(), adapter-specific options included. */
   readonly compile: CompileOptions;
+  /**
+   * Nodes of the built graph that runs may trace (empty unless compiled with `trace`): the engine
+   * must keep each one's value, not fuse it away, and return it when a run asks.
+   */
+  readonly trace: ReadonlySet<string>;
 }
 
 export interface RunContext {
@@ -40,12 +47,20 @@ export interface RunContext {
   readonly shapes: ReadonlyMap<string, Shape>;
   /** Check between steps where the engine can stop early; the kit rejects the run either way. */
   readonly signal?: AbortSignal;
+  /**
+   * Set on a traced run: the nodes (of BuildOptions.trace, in execution order) whose values this
+   * run returns, NCHW, as a TracedEngineOutput. The kit checks their shapes and names them.
+   */
+  readonly trace?: readonly string[];
 }
 
 /** A model as the engine built it; the kit wraps it into a CompiledModel. */
 export interface EngineModel {
-  /** Input already checked. Returns the output data (the kit checks its size) or a whole tensor. */
-  run(input: Tensor, ctx: RunContext): Promise<Float32Array | Tensor>;
+  /**
+   * Input already checked. Returns the output data (the kit checks its size) or a whole tensor;
+   * on a traced run (ctx.trace), the output with the traced values.
+   */
+  run(input: Tensor, ctx: RunContext): Promise<Float32Array | Tensor | TracedEngineOutput>;
   release(): Promise<void>;
   /** Must include `backend`: what the engine really ran on (the identity check reads it). */
   info(): Record<string, unknown>;
@@ -121,7 +136,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Builds an Adapter from engine backends. The kit owns everything engines have in common: backend
  * name checks, probes that never throw, environment checks, weight validation, BN folding, input
  * checks, the disposed guard, serialization, live counts, output checks, typed engine errors,
- * cancellation and recovery from a lost device.
+ * cancellation, recovery from a lost device, and traced runs (names resolved and checked, values
+ * checked against the graph's shapes and named after torchvision's modules).
  */
 export function defineAdapter(id: string, definition: AdapterDefinition): Adapter {
   const engines = new Map(definition.backends.map((b) => [b.name, b]));
@@ -207,6 +223,16 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
     if (env) {
       throw new ResblocksError('BACKEND_UNAVAILABLE', `${bid} is unavailable: ${env}`, { backend: bid });
     }
+    // Names are resolved on the graph as compiled; the built graph has no folded convolutions.
+    const names = options.trace ? new TraceNames(graph, built.graph) : undefined;
+    const traced = names
+      ? names.resolve(
+          options.trace,
+          built.graph.nodes.map((n) => n.name),
+          bid,
+          '',
+        )
+      : [];
     const model = await exclusive(async () => {
       let device: unknown;
       try {
@@ -221,13 +247,14 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
           foldBatchNorm: fold,
           original: graph,
           compile: options,
+          trace: new Set(traced),
         });
       } catch (e) {
         throw engineFailure(bid, 'compiling', e);
       }
     });
     live.set(engine.name, (live.get(engine.name) ?? 0) + 1);
-    return wrapModel(engine, bid, graph, built.graph, model, fold);
+    return wrapModel(engine, bid, graph, built.graph, model, fold, traced, names);
   }
 
   function wrapModel(
@@ -237,6 +264,8 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
     builtGraph: Graph,
     model: EngineModel,
     fold: boolean,
+    traced: readonly string[],
+    names: TraceNames | undefined,
   ): CompiledModel {
     const modelQueue =
       definition.serialize === 'model' || !definition.serialize ? new SerialQueue() : undefined;
@@ -244,9 +273,25 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
       adapterQueue ? adapterQueue.push(work) : modelQueue ? modelQueue.push(work) : work();
     let disposed = false;
 
-    async function execute(input: Tensor, options: RunOptions): Promise<Tensor> {
+    /** The nodes a run traces: what compile made traceable, or the run's own selection of it. */
+    function runTrace(selection: RunOptions['trace']): readonly string[] {
+      if (selection === undefined) return traced;
+      if (selection && !traced.length) {
+        throw new ResblocksError(
+          'UNKNOWN_NODE',
+          `${bid}: this model was compiled without trace; compile with { trace: true } (or the names to trace) to trace its runs`,
+          { backend: bid },
+        );
+      }
+      return names
+        ? names.resolve(selection, traced, bid, "not traced by this model: name it in compile's trace")
+        : [];
+    }
+
+    async function execute(input: Tensor, options: RunOptions): Promise<RunOutput> {
       const signal = options.signal;
       if (disposed) throw disposedError(bid);
+      const wanted = runTrace(options.trace);
       const checked = checkRunInput(graph, input);
       const shapes = builtGraph === graph ? checked : inferShapes(builtGraph, input.shape);
       const expected = checked.get(graph.output)!;
@@ -255,13 +300,18 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
         // dispose() or the signal may have come while this run waited in the queue.
         if (disposed) throw disposedError(bid);
         if (signal?.aborted) throw abortedError(bid, signal);
-        let out: Float32Array | Tensor;
+        let result: Float32Array | Tensor | TracedEngineOutput;
         try {
-          out = await model.run(input, signal ? { shapes, signal } : { shapes });
+          result = await model.run(input, {
+            shapes,
+            ...(signal ? { signal } : {}),
+            ...(wanted.length ? { trace: wanted } : {}),
+          });
         } catch (e) {
           if (e instanceof ResblocksError && e.code === 'DEVICE_LOST') forget(engine);
           throw engineFailure(bid, 'running', e);
         }
+        const out = result instanceof Float32Array || !('values' in result) ? result : result.output;
         const data = out instanceof Float32Array ? out : out.data;
         const shape = out instanceof Float32Array ? expected : out.shape;
         if (!sameShape(shape, expected) || data.length !== sizeOf(expected)) {
@@ -271,7 +321,10 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
             { backend: bid, shape: [...shape], expected: [...expected] },
           );
         }
-        return { shape: [...expected], data };
+        const output = { shape: [...expected], data };
+        if (!wanted.length) return output;
+        const values = out === result ? { output: out, values: new Map() } : (result as TracedEngineOutput);
+        return { ...output, trace: names!.collect(wanted, values, output, shapes, bid) };
       });
       return raceAbort(bid, work, signal);
     }

@@ -1,5 +1,5 @@
 import { defineAdapter } from '../adapter/kit.js';
-import { runReference } from './reference.js';
+import { runReference, traceReference } from './reference.js';
 
 /**
  * The float64 reference behind the adapter contract, as `reference:float64`. Written only against
@@ -24,8 +24,14 @@ export const referenceAdapter = defineAdapter('reference', {
       open: async () => undefined,
       async build(_device, graph, weights) {
         return {
-          async run(input) {
-            return Float32Array.from(runReference(graph, weights, input).data);
+          async run(input, { trace }) {
+            if (!trace) return Float32Array.from(runReference(graph, weights, input).data);
+            const values = traceReference(graph, weights, input, trace);
+            const f32 = (name: string) => Float32Array.from(values.get(name)!.data);
+            return {
+              output: f32(graph.output),
+              values: new Map(trace.map((name) => [name, f32(name)])),
+            };
           },
           release: async () => {},
           info: () => ({ backend: 'float64' }),

@@ -9,6 +9,29 @@ import { validateWeights, type Weights } from '../weights/weights.js';
  * sum is accumulated in float64). Straightforward loops, written for clarity over speed.
  */
 export function runReference(graph: Graph, weights: Weights, input: Tensor | Tensor64): Tensor64 {
+  return execute(graph, weights, input, new Set()).get(graph.output)!;
+}
+
+/**
+ * The reference's value of each named node (every node when `names` is left out) and of the
+ * output, by node name, in float64.
+ */
+export function traceReference(
+  graph: Graph,
+  weights: Weights,
+  input: Tensor | Tensor64,
+  names?: Iterable<string>,
+): Map<string, Tensor64> {
+  return execute(graph, weights, input, new Set(names ?? graph.nodes.map((n) => n.name)));
+}
+
+/** Runs the graph, keeping the output and the values in `keep` (the rest is freed at its last use). */
+function execute(
+  graph: Graph,
+  weights: Weights,
+  input: Tensor | Tensor64,
+  keep: ReadonlySet<string>,
+): Map<string, Tensor64> {
   const w = validateWeights(graph, weights);
   if (input.data.length !== sizeOf(input.shape)) {
     throw new ResblocksError(
@@ -80,9 +103,15 @@ export function runReference(graph: Graph, weights: Weights, input: Tensor | Ten
         break;
     }
     values.set(node.name, y);
-    for (const name of node.inputs) if (lastUse.get(name) === i && name !== graph.output) values.delete(name);
+    for (const name of node.inputs)
+      if (lastUse.get(name) === i && name !== graph.output && !keep.has(name)) values.delete(name);
   });
-  return { shape: [...shapes.get(graph.output)!], data: values.get(graph.output)! };
+  const out = new Map<string, Tensor64>();
+  for (const node of graph.nodes) {
+    if (node.name !== graph.output && !keep.has(node.name)) continue;
+    out.set(node.name, { shape: [...shapes.get(node.name)!], data: values.get(node.name)! });
+  }
+  return out;
 }
 
 function conv2d(

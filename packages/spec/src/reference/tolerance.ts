@@ -53,6 +53,43 @@ export function errorModel(graph: Graph): ErrorModel {
   return { accumulation, depth: Math.max(1, depth.get(graph.output) ?? 1) };
 }
 
+/**
+ * The error model at every value: K the longest dot product and D the most conv/linear layers on
+ * any path from the input to that value. A value inside the network is judged on the budget of
+ * the layers it went through, so an early layer gets the tight budget of its depth, not the
+ * output's. The graph output's model equals errorModel(graph) wherever every conv feeds it.
+ */
+export function nodeErrorModels(graph: Graph): Map<string, ErrorModel> {
+  const at = new Map<string, { accumulation: number; depth: number }>([
+    [graph.input, { accumulation: 1, depth: 0 }],
+  ]);
+  for (const node of graph.nodes) {
+    let accumulation = 1;
+    let depth = 0;
+    for (const i of node.inputs) {
+      const m = at.get(i);
+      if (!m) continue;
+      accumulation = Math.max(accumulation, m.accumulation);
+      depth = Math.max(depth, m.depth);
+    }
+    if (node.op === 'conv2d') {
+      accumulation = Math.max(
+        accumulation,
+        (node.inChannels / node.groups) * node.kernel[0] * node.kernel[1],
+      );
+      depth++;
+    } else if (node.op === 'linear') {
+      accumulation = Math.max(accumulation, node.inFeatures);
+      depth++;
+    }
+    at.set(node.name, { accumulation, depth });
+  }
+  at.delete(graph.input);
+  return new Map(
+    [...at].map(([name, m]) => [name, { accumulation: m.accumulation, depth: Math.max(1, m.depth) }]),
+  );
+}
+
 export interface Comparison {
   pass: boolean;
   /** Worst |actual - expected| over the finite elements. */
