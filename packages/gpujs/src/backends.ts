@@ -133,5 +133,5 @@ export const BACKENDS: readonly EngineBackend<Engine>[] = MODES.map((m) => ({
   },
   open: () => open(m),
   describe: m.facts,
-  build: async (engine, graph, weights) => buildModel(engine, graph, weights),
+  build: async (engine, graph, weights, { trace }) => buildModel(engine, graph, weights, trace),
 }));

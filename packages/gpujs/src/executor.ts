@@ -179,7 +179,12 @@ export class Executor {
     return r;
   }
 
-  async run(data: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
+  /** Runs every kernel; reads back the output and the `trace` values (each ends its launch, see buildPlan). */
+  async run(
+    data: Float32Array,
+    signal?: AbortSignal,
+    trace: readonly string[] = [],
+  ): Promise<{ output: Float32Array; values: Map<string, Float32Array> }> {
     const { lib, family, passing, context } = this.engine;
     const { id } = this;
     if (context?.isLost) throw deviceLost(id);
@@ -199,13 +204,20 @@ export class Executor {
         values.set(l.out, passing.take(r, this.layouts.get(l.out)!, id));
       }
       const out = await passing.read(values.get(this.output), this.layoutOf(this.output), id);
+      const traced = new Map<string, Float32Array>();
+      for (const name of trace) {
+        const value = values.get(this.resolve(name));
+        if (value === undefined)
+          throw backendFailed(id, `value '${name}' was fused away and cannot be traced`);
+        traced.set(name, await passing.read(value, this.layoutOf(name), id));
+      }
       this.lastRun = {
         dispatches: this.launches.length,
         ...(queue && before
           ? { submits: queue.submits - before.submits, uploads: queue.writes - before.writes }
           : {}),
       };
-      return out;
+      return { output: out, values: traced };
     } catch (e) {
       if (context?.isLost) throw deviceLost(id, e);
       if (isResblocksError(e)) throw e;

@@ -7,12 +7,17 @@ import { buildPlan } from './plan.js';
 const SHAPE_CACHE = 3;
 
 /** A model on one opened gpu.js mode: its launch plan, and kernels built per input shape. */
-export function buildModel(opened: Engine, graph: Graph, weights: Weights): EngineModel {
+export function buildModel(
+  opened: Engine,
+  graph: Graph,
+  weights: Weights,
+  traceable: ReadonlySet<string> = new Set(),
+): EngineModel {
   const id = backendId('gpujs', opened.mode);
   const engine = opened.instancePerModel
     ? { ...opened, gpu: new opened.lib.GPU({ mode: opened.mode }) }
     : opened;
-  const plan = buildPlan(graph, weights);
+  const plan = buildPlan(graph, weights, traceable);
   const cache = new Map<string, Executor>();
   let runs = 0;
   let lastRun: RunCounts | undefined;
@@ -37,12 +42,12 @@ export function buildModel(opened: Engine, graph: Graph, weights: Weights): Engi
   };
 
   return {
-    async run(input, { shapes, signal }) {
+    async run(input, { shapes, signal, trace }) {
       const exe = executorFor(input.shape, shapes);
-      const data = await exe.run(input.data, signal);
+      const { output, values } = await exe.run(input.data, signal, trace);
       lastRun = exe.lastRun;
       runs++;
-      return data;
+      return trace ? { output, values } : output;
     },
     async release() {
       for (const exe of cache.values()) exe.destroy();

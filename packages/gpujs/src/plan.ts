@@ -62,9 +62,9 @@ export interface Plan {
  * add / batchnorm / relu nodes that follow it into its epilogue, as long as each value it swallows
  * has that next node as its sole consumer (`soleConsumers`). A fused launch runs at the
  * position of its last node, so an add's other operand (a shortcut computed after the branch) is
- * always ready.
+ * always ready. A value in `traceable` ends its launch, so a traced run can read it.
  */
-export function buildPlan(graph: Graph, weights: Weights): Plan {
+export function buildPlan(graph: Graph, weights: Weights, traceable: ReadonlySet<string> = new Set()): Plan {
   const sole = soleConsumers(graph);
   const param = (name: string): Float32Array => {
     const t = weights.get(name);
@@ -81,6 +81,7 @@ export function buildPlan(graph: Graph, weights: Weights): Plan {
     const steps: Step[] = [];
     let value = start;
     for (;;) {
+      if (traceable.has(value)) break;
       const next = sole.get(value);
       if (!next || claimed.has(next.name)) break;
       const step = asStep(next, value);

@@ -30,9 +30,9 @@ const engines: EngineBackend<OpenedProvider>[] = PROVIDERS.map((ep) => ({
       ...(p.vulkanIcd ? { vulkanIcd: p.vulkanIcd } : {}),
     },
   }),
-  async build(p, graph, weights, { foldBatchNorm }) {
-    // The kit validated the weights and folded BN already.
-    const bytes = exportOnnx(graph, weights, { foldBatchNorm: false });
+  async build(p, graph, weights, { foldBatchNorm, trace }) {
+    // The kit validated the weights and folded BN already; traced values become graph outputs.
+    const bytes = exportOnnx(graph, weights, { foldBatchNorm: false, extraOutputs: [...trace] });
     const started = performance.now();
     let session: Awaited<ReturnType<typeof p.ort.InferenceSession.create>>;
     try {

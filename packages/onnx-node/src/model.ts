@@ -1,5 +1,5 @@
 import { INPUT_NAME } from '@resblocks/onnx';
-import type { EngineModel, Tensor } from '@resblocks/spec';
+import type { EngineModel, RunContext, Tensor, TracedEngineOutput } from '@resblocks/spec';
 import type { OpenedProvider, Session } from './runtime.js';
 
 /** Live sessions per backend, for resources(). */
@@ -19,13 +19,22 @@ export class OnnxNodeModel implements EngineModel {
     count(provider.ep.name, 1);
   }
 
-  async run(input: Tensor): Promise<Tensor> {
+  async run(input: Tensor, { trace }: RunContext): Promise<Tensor | TracedEngineOutput> {
     const { ort } = this.provider;
-    const out = await this.session.run({
-      [INPUT_NAME]: new ort.Tensor('float32', input.data, [...input.shape]),
-    });
-    const y = out[this.session.outputNames[0]!]!;
-    return { shape: [...y.dims], data: y.data as Float32Array };
+    const [main, ...extra] = this.session.outputNames as [string, ...string[]];
+    // The graph output is fetched under its ONNX name; the other traced values under their own.
+    const traced = (trace ?? []).filter((n) => extra.includes(n));
+    // Fetching only what the run returns: a traced model's other outputs cost nothing then.
+    const out = await this.session.run(
+      { [INPUT_NAME]: new ort.Tensor('float32', input.data, [...input.shape]) },
+      [main, ...traced],
+    );
+    const tensor = (name: string): Tensor => {
+      const y = out[name]!;
+      return { shape: [...y.dims], data: y.data as Float32Array };
+    };
+    const output = tensor(main);
+    return trace ? { output, values: new Map(traced.map((n) => [n, tensor(n)])) } : output;
   }
 
   async release(): Promise<void> {

@@ -48,10 +48,12 @@ function engine(
       device: ep === 'wasm' ? 'cpu' : rt.gpu?.software ? 'software' : 'gpu',
       info: runtimeInfo(rt),
     }),
-    async build(rt, graph, weights, { foldBatchNorm, compile }) {
-      const settings = sessionSettings(compile as OnnxWebCompileOptions, graph);
-      // The kit validated the weights and folded BN already.
-      const bytes = exportOnnx(graph, weights, { foldBatchNorm: false });
+    async build(rt, graph, weights, { foldBatchNorm, compile, trace }) {
+      const chosen = sessionSettings(compile as OnnxWebCompileOptions, graph);
+      // A captured graph replays one fixed set of outputs; a traced model fetches several.
+      const settings = trace.size ? { ...chosen, graphCapture: false } : chosen;
+      // The kit validated the weights and folded BN already; traced values become graph outputs.
+      const bytes = exportOnnx(graph, weights, { foldBatchNorm: false, extraOutputs: [...trace] });
       const started = performance.now();
       const session = await createSession(rt, bytes, settings);
       const { layout, graphCapture, ...common } = settings;

@@ -1,5 +1,12 @@
 import { INPUT_NAME } from '@resblocks/onnx';
-import { type EngineModel, formatShape, ResblocksError, type Tensor } from '@resblocks/spec';
+import {
+  type EngineModel,
+  formatShape,
+  ResblocksError,
+  type RunContext,
+  type Tensor,
+  type TracedEngineOutput,
+} from '@resblocks/spec';
 import { DEFAULT_SETTINGS, type SessionSettings } from './options.js';
 import { deviceLost, type EpName, type GpuDevice, type Runtime, useDevice } from './runtime.js';
 
@@ -73,7 +80,7 @@ export class OnnxWebModel implements EngineModel {
     }
   }
 
-  async run(input: Tensor): Promise<Tensor> {
+  async run(input: Tensor, { trace }: RunContext): Promise<Tensor | TracedEngineOutput> {
     const { rt, session, device } = this;
     const lost = deviceLost(device);
     if (lost) throw lost;
@@ -87,13 +94,25 @@ export class OnnxWebModel implements EngineModel {
     }
     if (this.input) device!.queue.writeBuffer(this.input.buffer, 0, input.data);
     const feed = this.input?.feed ?? new rt.ort.Tensor('float32', input.data, [...input.shape]);
+    const [main, ...extra] = session.outputNames as [string, ...string[]];
+    // The graph output is fetched under its ONNX name; the other traced values under their own.
+    const traced = (trace ?? []).filter((n) => extra.includes(n));
     try {
-      const out = await rt.guard(() => session.run({ [INPUT_NAME]: feed as never }));
-      const y = out[session.outputNames[0]!]!;
-      const data = (await rt.guard(() => y.getData())) as Float32Array;
-      // A captured graph replays into the same output buffer: it stays with the session.
-      if (!this.input) y.dispose();
-      return { shape: [...y.dims], data };
+      // Fetching only what the run returns: a traced model's other outputs cost nothing then.
+      const fetches = [main, ...traced];
+      const out = await rt.guard(() => session.run({ [INPUT_NAME]: feed as never }, fetches));
+      const read = async (name: string): Promise<Tensor> => {
+        const y = out[name]!;
+        const data = (await rt.guard(() => y.getData())) as Float32Array;
+        // A captured graph replays into the same output buffer: it stays with the session.
+        if (!this.input) y.dispose();
+        return { shape: [...y.dims], data };
+      };
+      const output = await read(main);
+      if (!trace) return output;
+      const values = new Map<string, Tensor>();
+      for (const name of traced) values.set(name, await read(name));
+      return { output, values };
     } catch (e) {
       throw deviceLost(device) ?? e;
     }

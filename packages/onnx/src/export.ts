@@ -16,6 +16,12 @@ export interface ExportOptions {
   readonly foldBatchNorm?: boolean;
   /** Name of the graph output; default 'logits' for networks (ending in a linear layer), else 'output'. */
   readonly outputName?: string;
+  /**
+   * Values of the exported graph (after folding) that are graph outputs too, under their node
+   * names, after the main output: a traced model's intermediate values. ONNX Runtime then keeps
+   * each one (no fusion past it); a run that fetches only the main output skips none of the work.
+   */
+  readonly extraOutputs?: readonly string[];
 }
 
 /** Name of the exported graph input. */
@@ -43,11 +49,31 @@ function dims(shape: readonly (number | string)[]): OnnxTypes.TensorShapeProto.I
   return shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
 }
 
-function valueInfo(name: string, shape: readonly (number | string)[]): OnnxTypes.IValueInfoProto {
+/** A float32 value; without `shape` its rank is left to the runtime's shape inference. */
+function valueInfo(name: string, shape?: readonly (number | string)[]): OnnxTypes.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims(shape) } } },
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        ...(shape ? { shape: { dim: dims(shape) } } : {}),
+      },
+    },
   };
+}
+
+/** The extra outputs, checked against the exported graph's nodes. */
+function extraOutputs(g: Graph, names: readonly string[] = []): string[] {
+  const known = new Set(g.nodes.map((n) => n.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new ResblocksError(
+      'EXPORT',
+      `extra outputs name no node of '${g.name}' as exported (BN folded into convolutions unless foldBatchNorm is false): ${unknown.join(', ')}`,
+      { unknown },
+    );
+  }
+  return g.nodes.filter((n) => n.name !== g.output && names.includes(n.name)).map((n) => n.name);
 }
 
 /** Checks the node list before anything is encoded: known ops, inputs defined before use. */
@@ -172,6 +198,7 @@ export function exportOnnx(graph: Graph, weights: Weights, options: ExportOption
   const outputName = options.outputName ?? (isNetwork ? 'logits' : 'output');
   const value = (name: string) => (name === g.input ? INPUT_NAME : name === g.output ? outputName : name);
   const outChannels = channelsOf(g).get(g.output)!;
+  const extra = extraOutputs(g, options.extraOutputs);
   try {
     const model: OnnxTypes.IModelProto = {
       irVersion: IR_VERSION,
@@ -195,6 +222,7 @@ export function exportOnnx(graph: Graph, weights: Weights, options: ExportOption
             outputName,
             isNetwork ? ['batch', outChannels] : ['batch', outChannels, 'out_height', 'out_width'],
           ),
+          ...extra.map((name) => valueInfo(name)),
         ],
         initializer: g.params.map((p) => {
           const t = w.get(p.name)!;

@@ -36,13 +36,13 @@ const engines: EngineBackend<LoadedBackend>[] = BACKENDS.map(({ nonFinite, ...de
       : 'float32',
   open: () => openBackend(descriptor.name),
   describe: (loaded) => onBackend(loaded.name, () => backendFacts(loaded)),
-  build: (loaded, graph, weights, { compile }) =>
+  build: (loaded, graph, weights, { compile, trace }) =>
     onBackend(loaded.name, async () => {
       const strategy =
         (compile as TfjsCompileOptions).groupedConv ??
         defaultGroupedStrategy(loaded.name, loaded.nativePackage);
       // Weights are uploaded now, on this backend: tensors stay with the backend that made them.
-      const program = buildProgram(graph, weights, strategy);
+      const program = buildProgram(graph, weights, strategy, trace);
       const wasm = loaded.name === 'wasm' ? await wasmInfo() : undefined;
       return new TfjsModel(loaded, program, { strategy, ...(wasm ? { wasm } : {}) });
     }),

@@ -1,4 +1,4 @@
-import type { EngineModel, RunContext, Tensor } from '@resblocks/spec';
+import type { EngineModel, RunContext, Tensor, TracedEngineOutput } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
 import { activeBackend, type LoadedBackend, lostDevice, onBackend } from './engine.js';
 import type { GroupedConvStrategy } from './grouped.js';
@@ -16,26 +16,32 @@ export class TfjsModel implements EngineModel {
     this.ranOn = activeBackend() ?? loaded.name;
   }
 
-  run(input: Tensor, ctx: RunContext): Promise<Tensor> {
+  run(input: Tensor, ctx: RunContext): Promise<Tensor | TracedEngineOutput> {
     const name = this.loaded.name;
     return onBackend(name, async () => {
       const lost = lostDevice(name);
       if (lost) throw lost;
       this.ranOn = activeBackend() ?? '';
-      const out = tf.tidy(() =>
+      const { output: out, traced } = tf.tidy(() =>
         this.program.forward(
           tf.tensor4d(input.data, input.shape as [number, number, number, number]),
           ctx.shapes,
+          ctx.trace,
         ),
       );
       try {
         const data = (await out.data()) as Float32Array;
+        const values = new Map<string, Tensor>();
+        for (const [i, t] of traced.entries())
+          values.set(ctx.trace![i]!, { shape: [...t.shape], data: (await t.data()) as Float32Array });
         // A device destroyed mid-run leaves tfjs reading back garbage or nothing.
         const lostNow = lostDevice(name);
         if (lostNow) throw lostNow;
-        return { shape: [...out.shape], data };
+        const output = { shape: [...out.shape], data };
+        return ctx.trace ? { output, values } : output;
       } finally {
         out.dispose();
+        tf.dispose(traced);
       }
     });
   }

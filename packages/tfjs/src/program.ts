@@ -9,8 +9,15 @@ type Step = (get: (name: string) => tf.Tensor, shapes: ReadonlyMap<string, Shape
 
 /** The graph turned into tfjs ops on NHWC tensors, with its weights already uploaded. */
 export interface Program {
-  /** NCHW float32 in, NCHW (or [N, classes]) out. Call inside tf.tidy; each step tidies its own temporaries. */
-  forward(input: tf.Tensor4D, shapes: ReadonlyMap<string, Shape>): tf.Tensor;
+  /**
+   * NCHW float32 in, NCHW (or [N, classes]) out, and the `trace` values in NCHW, in that order.
+   * Call inside tf.tidy; each step tidies its own temporaries.
+   */
+  forward(
+    input: tf.Tensor4D,
+    shapes: ReadonlyMap<string, Shape>,
+    trace?: readonly string[],
+  ): { output: tf.Tensor; traced: tf.Tensor[] };
   /** Every tensor compile() created. */
   readonly tensors: tf.Tensor[];
   /** Nodes fused into their producer (conv + ReLU). */
@@ -26,6 +33,7 @@ export function buildProgram(
   graph: Graph,
   weights: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
   strategy: GroupedConvStrategy,
+  traceable: ReadonlySet<string> = new Set(),
 ): Program {
   const tensors: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => {
@@ -43,9 +51,10 @@ export function buildProgram(
     for (const node of graph.nodes) {
       switch (node.op) {
         case 'conv2d': {
-          // A ReLU that is this conv's only consumer runs inside the conv kernel.
+          // A ReLU that is this conv's only consumer runs inside the conv kernel, unless the conv's
+          // own value may be traced.
           const next = sole.get(node.name);
-          const relu = next?.op === 'relu';
+          const relu = next?.op === 'relu' && !traceable.has(node.name);
           if (relu) {
             absorbed.add(next.name);
             fused++;
@@ -219,7 +228,8 @@ export function buildProgram(
   return {
     tensors,
     fused,
-    forward(input, shapes) {
+    forward(input, shapes, trace = []) {
+      const kept = new Set(trace);
       const values = new Map<string, tf.Tensor>([[graph.input, tf.transpose(input, [0, 2, 3, 1])]]);
       const get = (name: string) => values.get(name)!;
       steps.forEach((s, i) => {
@@ -229,14 +239,14 @@ export function buildProgram(
         );
         // Free activations at their last use so peak memory stays near one block's worth.
         for (const x of s.inputs) {
-          if (lastUse.get(x) === i && x !== graph.output) {
+          if (lastUse.get(x) === i && x !== graph.output && !kept.has(x)) {
             values.get(x)?.dispose();
             values.delete(x);
           }
         }
       });
-      const out = values.get(graph.output)!;
-      return out.rank === 4 ? tf.transpose(out, [0, 3, 1, 2]) : out;
+      const nchw = (t: tf.Tensor) => (t.rank === 4 ? tf.transpose(t, [0, 3, 1, 2]) : t);
+      return { output: nchw(values.get(graph.output)!), traced: trace.map((n) => nchw(values.get(n)!)) };
     },
   };
 }
