@@ -7,14 +7,24 @@
 //   - runs the `resblocks` bin (`resblocks backends --json`).
 // Third-party dependencies come from the npm registry or the local cache (--prefer-offline); no install scripts run.
 // Usage: node scripts/pack-smoke.mjs [--keep]   (build first: npm run build). Exit status 1 on any failure.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PUBLIC_PACKAGES = ['spec', 'conformance', 'tfjs', 'onnx', 'onnx-web', 'onnx-node', 'gpujs', 'cli'];
+const PUBLIC_PACKAGES = [
+  'image',
+  'spec',
+  'conformance',
+  'tfjs',
+  'onnx',
+  'onnx-web',
+  'onnx-node',
+  'gpujs',
+  'cli',
+];
 // Optional peers a user installs to run the native backend the smoke test runs (onnx-node:cpu).
 const PEERS = { 'onnxruntime-node': '1.30.0' };
 const keep = process.argv.includes('--keep');
@@ -70,6 +80,7 @@ try {
   console.log(`✓ installed the tarballs in ${project}`);
 
   // 3. Use them like an application would.
+  copyFileSync(join(root, 'packages/image/fixtures/optimized-q30.jpg'), join(project, 'picture.jpg'));
   writeFileSync(
     join(project, 'smoke.mjs'),
     `import { compareTensors, errorModel, initWeights, networkGraph, runReference, seededInput, describeComparison } from '@resblocks/spec';
@@ -82,9 +93,17 @@ import { onnxWebAdapter } from '@resblocks/onnx-web';
 import { onnxNodeAdapter } from '@resblocks/onnx-node';
 import { gpujsAdapter } from '@resblocks/gpujs';
 import * as cli from 'resblocks';
+import { decodeImage, imagenet } from '@resblocks/image';
+import { readFileSync } from 'node:fs';
 
 const results = [];
 const problems = [];
+// The JPEG decoder's WebAssembly loads from the installed package, no network: PIL's pixels.
+const picture = await decodeImage(new Uint8Array(readFileSync('picture.jpg')));
+const pictureSum = picture.data.reduce((s, v) => s + v, 0);
+if (picture.width !== 64 || picture.height !== 48 || pictureSum !== 1101689)
+  problems.push('@resblocks/image decoded picture.jpg to ' + picture.width + 'x' + picture.height + ' summing to ' + pictureSum + ', not 64x48 summing to 1101689 as PIL decodes it');
+if (imagenet(picture).shape.join('x') !== '1x3x224x224') problems.push('@resblocks/image imagenet() gives the wrong shape');
 if (typeof nodeWebgpu.ensureNodeWebGPU !== 'function') problems.push('@resblocks/spec/node-webgpu has no ensureNodeWebGPU');
 if (typeof runConformance !== 'function') problems.push('@resblocks/conformance has no runConformance');
 if (typeof cli.main !== 'function') problems.push('resblocks has no main export');

@@ -18,6 +18,7 @@ import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const PUBLIC_PACKAGES = [
+  'image',
   'spec',
   'conformance',
   'tfjs',

@@ -115,7 +115,8 @@ async function main(): Promise<void> {
   $('fashion-backend').textContent = chosen.id;
   $('why').textContent =
     `ranked first of ${probed.length} available (${chosen.api}, device: ${chosen.availability.device ?? 'unknown'}); the chooser prefers a hardware GPU, then WebGL, then wasm, then software GPUs`;
-  $('input-info').textContent = `resized to ${SIZE}x${SIZE}, ImageNet-normalised`;
+  $('input-info').textContent =
+    `resized and center-cropped to ${SIZE}x${SIZE}, ImageNet-normalised, as torchvision`;
   const fashion = new FashionDemo(chosen, (text) => {
     $('fashion-status').textContent = text;
   });

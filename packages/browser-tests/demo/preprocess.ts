@@ -1,26 +1,19 @@
+import { decodeImage, preprocess, setJpegWasm } from '@resblocks/image';
 import type { Tensor } from '@resblocks/spec';
 
-/** ImageNet channel statistics (torchvision's normalisation). */
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
-export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+// The JPEG decoder's WebAssembly is copied next to the page (see src/demo-build.ts).
+setJpegWasm(new URL('./jpeg-turbo.wasm', location.href));
 
-/** Decodes an image URL, resizes it to size x size and returns a normalised NCHW float32 tensor. */
+/**
+ * Fetches an image's bytes and preprocesses them as torchvision does (Resize to size * 256/224,
+ * CenterCrop to size, ToTensor, Normalize with the ImageNet statistics): the file's own bytes
+ * through @resblocks/image's decoders, not the browser's, so the tensor is PyTorch's.
+ */
 export async function imageTensor(url: string, size: number): Promise<Tensor> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  const bitmap = await createImageBitmap(await res.blob());
-  const canvas = new OffscreenCanvas(size, size);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('no 2d canvas context');
-  ctx.drawImage(bitmap, 0, 0, size, size);
-  const rgba = ctx.getImageData(0, 0, size, size).data;
-  const plane = size * size;
-  const data = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++)
-      data[c * plane + i] = (rgba[4 * i + c]! / 255 - IMAGENET_MEAN[c]!) / IMAGENET_STD[c]!;
-  }
-  return { shape: [1, 3, size, size], data };
+  const img = await decodeImage(new Uint8Array(await res.arrayBuffer()), { name: url });
+  return preprocess(img, { resize: Math.round((size * 256) / 224), crop: size }) as Tensor;
 }
 
 /** Softmax over the logits and the k most probable classes. */

@@ -4,4 +4,5 @@ export const DEMO_FILES = {
   'index.html': 'demo/index.html',
   'sample.png': 'demo/sample.png',
   'labels.json': '../cli/imagenet-labels.json',
+  'jpeg-turbo.wasm': '../image/dist/jpeg-turbo.wasm',
 };

@@ -36,6 +36,7 @@ describe('publish check (publint, are-the-types-wrong, npm publish --dry-run, pa
       results.map((r) => r.package),
       output,
     ).toEqual([
+      '@resblocks/image',
       '@resblocks/spec',
       '@resblocks/conformance',
       '@resblocks/tfjs',
