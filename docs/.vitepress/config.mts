@@ -32,6 +32,7 @@ export default defineConfig({
         items: [
           { text: 'Overview', link: '/api/' },
           { text: '@resblocks/spec', link: '/api/spec' },
+          { text: '@resblocks/image', link: '/api/image' },
           { text: '@resblocks/conformance', link: '/api/conformance' },
           { text: '@resblocks/tfjs', link: '/api/tfjs' },
           { text: '@resblocks/onnx', link: '/api/onnx' },
