@@ -108,6 +108,19 @@ describe('files refused with typed errors that name the problem', () => {
       height: 20000,
       maxPixels: IMAGE_LIMITS.maxPixels,
     });
+    // 100 megapixels of 16-bit RGBA: within the pixel limit, not the memory limit.
+    new DataView(f.buffer).setUint32(16, 10000);
+    new DataView(f.buffer).setUint32(20, 10000);
+    f.set([16, 6], 24);
+    const deep = await expectRefused(
+      f,
+      'INPUT_TOO_LARGE',
+      /is a 10000x10000 16-bit PNG that needs about 1812 MiB to decode; the limit is 1536 MiB/,
+    );
+    expect(deep.details).toMatchObject({
+      decoderBytes: 2 * 10000 * 80001 + 3e8,
+      maxDecoderBytes: 1.5 * 2 ** 30,
+    });
     const limits = { ...IMAGE_LIMITS, maxDecoderBytes: 2 ** 12 };
     const small = await decodeImage(fixture('gray1.png'), { limits }).catch((x: unknown) => x as ImageError);
     expect(small).toBeInstanceOf(ImageError);
