@@ -64,9 +64,12 @@ function inflateRows(idat: Uint8Array[], size: number, name?: string): Uint8Arra
   });
   try {
     for (const part of idat) {
-      // Small pieces, so a stream that inflates far past the image is cut off early.
-      for (let at = 0; at < part.length && filled < size; at += 4096)
-        inflater.push(part.subarray(at, at + 4096));
+      // Pieces small enough that even at deflate's largest ratio (1032:1) one cannot inflate much
+      // past the bytes still missing: a stream that inflates far past the image is cut off early.
+      for (let at = 0, piece = 0; at < part.length && filled < size; at += piece) {
+        piece = Math.min(65536, Math.max(1024, Math.floor((size - filled) / 1032)));
+        inflater.push(part.subarray(at, at + piece));
+      }
       if (filled >= size) break;
     }
     // The end of the stream flushes what the inflater still holds.
@@ -155,38 +158,49 @@ function rowToRgb(
 ): void {
   const depth = h.bitDepth;
   const samples = SAMPLES[colorType]!;
-  const entries = palette ? Math.floor(palette.length / 3) : 0;
   // The i-th sample of the row, 8 bits or less (sub-byte samples are MSB first).
   const small = (i: number) => {
     const bit = i * depth;
     return (raw[at + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
   };
-  for (let x = 0; x < count; x++) {
+  const gray = (x: number, v: number) => {
     const o = outAt + x * outStep;
-    let r: number;
-    let g: number;
-    let b: number;
-    if (colorType === 3) {
+    out[o] = v;
+    out[o + 1] = v;
+    out[o + 2] = v;
+  };
+  if (colorType === 3) {
+    const entries = Math.floor(palette!.length / 3);
+    for (let x = 0; x < count; x++) {
       const index = depth === 8 ? raw[at + x]! : small(x);
-      if (index < entries)
-        [r, g, b] = [palette![3 * index]!, palette![3 * index + 1]!, palette![3 * index + 2]!];
-      else r = g = b = index;
-    } else if (depth === 16) {
-      const s = at + 2 * samples * x;
-      if (colorType === 0) r = g = b = raw[s]! > 0 ? 255 : Math.min(raw[s + 1]!, 255);
-      else if (colorType === 4) r = g = b = raw[s]!;
-      else [r, g, b] = [raw[s]!, raw[s + 2]!, raw[s + 4]!];
-    } else if (depth === 8) {
-      const s = at + samples * x;
-      if (colorType === 0 || colorType === 4) r = g = b = raw[s]!;
-      else [r, g, b] = [raw[s]!, raw[s + 1]!, raw[s + 2]!];
-    } else {
-      // 1, 2 or 4-bit gray: PIL's '1' mode (0 or 255), 'L;2' (x 0x55) and 'L;4' (x 0x11).
-      r = g = b = small(x) * (depth === 1 ? 255 : depth === 2 ? 0x55 : 0x11);
+      if (index >= entries) gray(x, index);
+      else {
+        const o = outAt + x * outStep;
+        out[o] = palette![3 * index]!;
+        out[o + 1] = palette![3 * index + 1]!;
+        out[o + 2] = palette![3 * index + 2]!;
+      }
     }
-    out[o] = r;
-    out[o + 1] = g;
-    out[o + 2] = b;
+  } else if (colorType === 2 || colorType === 6) {
+    // 16-bit: the high byte of each sample.
+    const step = (samples * depth) >> 3;
+    const next = depth >> 3;
+    for (let x = 0, s = at; x < count; x++, s += step) {
+      const o = outAt + x * outStep;
+      out[o] = raw[s]!;
+      out[o + 1] = raw[s + next]!;
+      out[o + 2] = raw[s + 2 * next]!;
+    }
+  } else if (depth === 16) {
+    const step = 2 * samples;
+    for (let x = 0, s = at; x < count; x++, s += step)
+      gray(x, colorType === 0 && raw[s]! > 0 ? 255 : colorType === 0 ? raw[s + 1]! : raw[s]!);
+  } else if (depth === 8) {
+    for (let x = 0; x < count; x++) gray(x, raw[at + samples * x]!);
+  } else {
+    // 1, 2 or 4-bit gray: PIL's '1' mode (0 or 255), 'L;2' (x 0x55) and 'L;4' (x 0x11).
+    const scale = depth === 1 ? 255 : depth === 2 ? 0x55 : 0x11;
+    for (let x = 0; x < count; x++) gray(x, small(x) * scale);
   }
 }
 
