@@ -13,15 +13,38 @@ import {
   type Tensor64,
   type Weights,
 } from '@resblocks/spec';
-import type { CaseContext } from './types.js';
+import { locateDivergence } from './divergence.js';
+import type { CaseContext, Divergence } from './types.js';
 
 export class CaseFailure extends Error {
   override name = 'CaseFailure';
   constructor(
     message: string,
     readonly fraction?: number,
+    /** Where the case's graph first went over budget, when that was located. */
+    readonly divergence?: Divergence,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Runs a comparison of `graph` on `input`; when it fails on the numbers, traces the case again to
+ * name the first node over its budget (the failure then carries it as `divergence`).
+ */
+export async function explainFailure<T>(
+  ctx: CaseContext,
+  graph: Graph,
+  weights: Weights,
+  input: Tensor,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!(e instanceof CaseFailure) || e.fraction === undefined || e.divergence) throw e;
+    const divergence = await locateDivergence(ctx, graph, weights, input).catch(() => undefined);
+    throw divergence ? new CaseFailure(e.message, e.fraction, divergence) : e;
   }
 }
 
@@ -100,7 +123,9 @@ export async function expectMatchesReference(
   input: Tensor,
 ): Promise<number> {
   const expected = runReference(graph, weights, input);
-  return withModel(ctx, graph, weights, async (m) => expectClose(ctx, graph, await m.run(input), expected));
+  return explainFailure(ctx, graph, weights, input, () =>
+    withModel(ctx, graph, weights, async (m) => expectClose(ctx, graph, await m.run(input), expected)),
+  );
 }
 
 /** Expects `fn` to reject with a ResblocksError of `code` that carries a message. */

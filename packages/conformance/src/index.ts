@@ -34,12 +34,14 @@ export { type GraphCase, materials } from './cases/graph-case.js';
 export { CASE_GROUPS, DEFAULT_NETWORKS, graphCase, listCases, matchesCase } from './cases/index.js';
 export { OP_CASES } from './cases/ops.js';
 export { TINY_NETWORK_CASES } from './cases/tiny-networks.js';
+export { TRACE_NETWORK } from './cases/trace.js';
 export {
   assertMatchesReference,
   CaseFailure,
   expectClose,
   expectError,
   expectMatchesReference,
+  explainFailure,
   withModel,
 } from './check.js';
 export {
@@ -56,6 +58,7 @@ export {
 export { type DeviceFingerprint, deviceFingerprint } from './choose/fingerprint.js';
 export { chooseBackend, VERIFY_CASES } from './choose/measure.js';
 export type * from './choose/types.js';
+export { locateDivergence, traceAgainstReference } from './divergence.js';
 export { checkNonFiniteClaim } from './non-finite-claim.js';
 export { type RandomConfig, randomBlock, randomConfig, randomNetwork } from './random.js';
 export {

@@ -4,8 +4,6 @@ import {
   type BackendId,
   backendId,
   type CompiledModel,
-  type Graph,
-  type Weights,
 } from '@resblocks/spec';
 import { listCases } from './cases/index.js';
 import { probeBlock } from './cases/probe-block.js';
@@ -33,8 +31,8 @@ export function createContext(
   options: SuiteOptions = {},
 ): CaseContext & { release(): Promise<void> } {
   let shared: Promise<CompiledModel> | undefined;
-  const compile = (graph: Graph, weights: Weights) =>
-    adapter.compile(graph, weights, { ...options.compileOptions, backend });
+  const compile: CaseContext['compile'] = (graph, weights, extra = {}) =>
+    adapter.compile(graph, weights, { ...options.compileOptions, ...extra, backend });
   return {
     adapter,
     backend,
@@ -81,7 +79,15 @@ export async function runCase(c: ConformanceCase, ctx: CaseContext): Promise<Cas
     const err = e as Error;
     const message =
       e instanceof CaseFailure ? err.message : `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`;
-    return { ...base, status: 'fail', fraction, durationMs: performance.now() - t0, message };
+    const divergence = e instanceof CaseFailure ? e.divergence : undefined;
+    return {
+      ...base,
+      status: 'fail',
+      fraction,
+      durationMs: performance.now() - t0,
+      message,
+      ...(divergence ? { divergence } : {}),
+    };
   }
 }
 

@@ -4,6 +4,7 @@ import type {
   BackendId,
   Capabilities,
   CompiledModel,
+  CompileOptions,
   Dtype,
   Graph,
   Weights,
@@ -26,6 +27,20 @@ export interface CaseResult {
   readonly message?: string;
   /** What the case measured beyond the error, for reports (the accuracy group's counts). */
   readonly measured?: Readonly<Record<string, number>>;
+  /** For a failing comparison: the first node over its budget, found by tracing the case again. */
+  readonly divergence?: Divergence;
+}
+
+/** Where a failing case's graph first goes over budget (see locateDivergence). */
+export interface Divergence {
+  /** The node and its torchvision module name. */
+  readonly node: string;
+  readonly module: string;
+  readonly op: string;
+  /** Its error as a fraction of its own budget. */
+  readonly fraction: number;
+  /** The one-line verdict of the traced comparison. */
+  readonly verdict: string;
 }
 
 export interface ConformanceReport {
@@ -132,8 +147,8 @@ export interface CaseContext {
   readonly dtype: Dtype;
   readonly capabilities: Capabilities;
   readonly options: SuiteOptions;
-  /** Compiles on this backend with the suite's compile options. */
-  compile(graph: Graph, weights: Weights): Promise<CompiledModel>;
+  /** Compiles on this backend with the suite's compile options (and `extra` ones, e.g. `trace`). */
+  compile(graph: Graph, weights: Weights, extra?: Omit<CompileOptions, 'backend'>): Promise<CompiledModel>;
   /**
    * The suite's probe block, compiled once per backend and shared by the cases that only need
    * some compiled model (input checks, shapes, batch, determinism...). Compiling per case costs

@@ -6,6 +6,7 @@ import {
   type GraphNode,
   referenceAdapter,
   runReference,
+  traceReference,
   type Weights,
 } from '@resblocks/spec';
 
@@ -14,7 +15,7 @@ import {
  * graph. Input and weight checks use the real graph, so only the numerics (or the resource
  * accounting) are broken.
  */
-type Mutation = (graph: Graph, weights: Weights) => { graph: Graph; weights: Weights };
+export type Mutation = (graph: Graph, weights: Weights) => { graph: Graph; weights: Weights };
 
 function mapNodes(graph: Graph, f: (n: GraphNode) => GraphNode): Graph {
   return { ...graph, nodes: graph.nodes.map(f) };
@@ -67,6 +68,13 @@ export const MUTATIONS: Record<string, Mutation> = {
 };
 
 export function brokenAdapter(name: keyof typeof MUTATIONS | 'leaking-resources'): Adapter {
+  return name === 'leaking-resources'
+    ? mutatedAdapter(name, (graph, weights) => ({ graph, weights }), true)
+    : mutatedAdapter(name, MUTATIONS[name]!);
+}
+
+/** The float64 reference running `mutation` of every graph it compiles (and, with `leak`, never releasing). */
+export function mutatedAdapter(name: string, mutation: Mutation, leak = false): Adapter {
   let buffers = 0;
   return defineAdapter(`broken-${name}`, {
     backends: [
@@ -78,16 +86,19 @@ export function brokenAdapter(name: keyof typeof MUTATIONS | 'leaking-resources'
         capabilities: referenceAdapter.capabilities('float64'),
         open: async () => undefined,
         async build(_device, graph, weights) {
-          const mutated =
-            name === 'leaking-resources' ? { graph, weights } : MUTATIONS[name]!(graph, weights);
+          const mutated = mutation(graph, weights);
           buffers++;
           return {
-            async run(input) {
-              return Float32Array.from(runReference(mutated.graph, mutated.weights, input).data);
+            async run(input, { trace }) {
+              if (!trace) return Float32Array.from(runReference(mutated.graph, mutated.weights, input).data);
+              // Traced like the reference, so the trace cases see the break node by node.
+              const values = traceReference(mutated.graph, mutated.weights, input, trace);
+              const f32 = (name: string) => Float32Array.from(values.get(name)!.data);
+              return { output: f32(graph.output), values: new Map(trace.map((n) => [n, f32(n)])) };
             },
             // The leaking adapter forgets to release what build() took.
             release: async () => {
-              if (name !== 'leaking-resources') buffers--;
+              if (!leak) buffers--;
             },
             info: () => ({ backend: 'float64' }),
           };

@@ -1,5 +1,5 @@
 import { type FixtureCase, loadFixtures } from '@resblocks/spec/fixtures';
-import { expectClose, withModel } from '../check.js';
+import { expectClose, explainFailure, withModel } from '../check.js';
 import type { CaseGroup, ConformanceCase } from '../types.js';
 import { subsample } from './sample.js';
 
@@ -19,8 +19,10 @@ function fixtureCase(f: FixtureCase): ConformanceCase {
     ...(f.kind === 'network' ? { capability: 'networks' as const } : {}),
     async run(ctx) {
       const weights = f.weights();
-      const fraction = await withModel(ctx, f.graph, weights, async (m) =>
-        expectClose(ctx, f.graph, await m.run(f.input), f.expected),
+      const fraction = await explainFailure(ctx, f.graph, weights, f.input, () =>
+        withModel(ctx, f.graph, weights, async (m) =>
+          expectClose(ctx, f.graph, await m.run(f.input), f.expected),
+        ),
       );
       return { fraction };
     },

@@ -19,6 +19,7 @@ import { resourcesGroup } from './resources.js';
 import { subsample } from './sample.js';
 import { shapesGroup } from './shapes.js';
 import { TINY_NETWORK_CASES, tinyNetworksGroup } from './tiny-networks.js';
+import { traceGroup } from './trace.js';
 import { variantsGroup } from './variants.js';
 
 /**
@@ -33,6 +34,8 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   opsGroup,
   blocksGroup,
   tinyNetworksGroup,
+  // Traced runs: every node in budget, and a node broken on purpose found by name.
+  traceGroup,
   randomGroup,
   batchGroup,
   shapesGroup,

@@ -30,6 +30,7 @@ export const randomGroup: CaseGroup = {
             throw new CaseFailure(
               `${(e as Error).message}\n  replay: seed=${cfg.seed} input=${JSON.stringify(cfg.inputShape)} config=${JSON.stringify(config)}`,
               (e as CaseFailure).fraction,
+              (e as CaseFailure).divergence,
             );
           }
         },

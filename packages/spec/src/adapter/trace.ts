@@ -61,7 +61,8 @@ export class TraceNames {
   resolve(
     selection: TraceSelection | undefined,
     allowed: readonly string[],
-    id: BackendId,
+    /** Who asks, for the messages: a backend id, a command. */
+    id: string,
     notAllowed: string,
   ): string[] {
     if (!selection) return [];

@@ -1,4 +1,4 @@
-import type { Trace } from '../adapter/contract.js';
+import type { Trace, TracedValue } from '../adapter/contract.js';
 import { formatShape } from '../errors.js';
 import type { Graph, OpType } from '../ir/ir.js';
 import { moduleNames } from '../ir/module-names.js';
@@ -123,6 +123,22 @@ export function compareTrace(
     ...(worst ? { worst } : {}),
     verdict,
   };
+}
+
+/**
+ * Values by module name as a trace of `graph` (in its node order, float32 as a backend returns
+ * them): to compare the reference, or PyTorch, with another set of values.
+ */
+export function traceFromValues(graph: Graph, values: ExpectedValues): Trace {
+  const names = moduleNames(graph);
+  const out: TracedValue[] = [];
+  for (const n of graph.nodes) {
+    const module = names.get(n.name) ?? n.name;
+    const v = values.get(module);
+    if (v)
+      out.push({ node: n.name, module, op: n.op, shape: [...v.shape], data: Float32Array.from(v.data) });
+  }
+  return out;
 }
 
 /** The float64 reference's value of every node, by module name: what compareTrace compares with. */
