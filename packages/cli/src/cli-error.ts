@@ -44,6 +44,9 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   EXPORT: 'Check the model and weights; run `resblocks verify` to check the backends',
   IO: 'Check the path and permissions',
   DISPOSED: 'Compile the model again',
+  UNKNOWN_NODE: 'Name values as `resblocks trace` lists them (torchvision module names)',
+  ACTIVATIONS_MISMATCH:
+    'Dump the activations of the same model, weights and input with packages/spec/scripts/activations/dump.py',
 };
 
 /** Error codes that mean the user named something that does not exist. */

@@ -8,6 +8,7 @@ import { exportCommand } from './commands/export.js';
 import { initWeightsCommand } from './commands/init-weights.js';
 import { runCommand } from './commands/run.js';
 import { soakCommand } from './commands/soak.js';
+import { traceCommand } from './commands/trace.js';
 import { verifyCommand } from './commands/verify.js';
 import { type Io, processIo } from './io.js';
 import { renderOptions } from './options-help.js';
@@ -19,6 +20,7 @@ import { VERSION } from './version.js';
  */
 export const COMMANDS: readonly Command[] = [
   verifyCommand,
+  traceCommand,
   runCommand,
   benchCommand,
   backendsCommand,

@@ -117,7 +117,7 @@ export const verifyCommand = defineCommand({
     const totalMs = performance.now() - started;
 
     if (reports.length) io.out(options.details ? renderGroupTable(reports) : renderBackendTable(reports));
-    printProblems(io, reports);
+    printProblems(io, reports, options.details);
     if (sampled.size) {
       io.out('\nsampled without --full (every group runs on every backend; --full runs every case):');
       for (const [tier, ids] of sampled) io.out(`  ${tier.name} (${ids.join(', ')}): ${tier.why}`);

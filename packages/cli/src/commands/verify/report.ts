@@ -96,13 +96,22 @@ export function totals(reports: readonly ConformanceReport[]): Counts {
   };
 }
 
-/** Failed cases (the first 30) and skip reasons (counted once each). */
-export function printProblems(io: Io, reports: readonly ConformanceReport[]): void {
+/**
+ * Failed cases (the first 30) and skip reasons (counted once each). With `details`, a failing
+ * comparison also names its first node over budget (the suite traced the case again).
+ */
+export function printProblems(io: Io, reports: readonly ConformanceReport[], details = false): void {
   const failures = reports.flatMap((r) => r.cases.filter((c) => c.status === 'fail'));
   if (failures.length) {
     io.out(`\nfailures (${failures.length}):`);
-    for (const f of failures.slice(0, 30))
+    for (const f of failures.slice(0, 30)) {
       io.out(`  ${f.backend} ${f.id}: ${firstLine(f.message ?? 'failed', 400)}`);
+      const d = f.divergence;
+      if (details && d)
+        io.out(
+          `    first node over budget: ${d.module} (${d.op}, ${formatFraction(d.fraction)} of its budget)`,
+        );
+    }
     if (failures.length > 30) io.out(`  ... and ${failures.length - 30} more (see --json)`);
   }
   const skips = new Map<string, number>();
