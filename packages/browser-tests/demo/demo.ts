@@ -17,6 +17,7 @@ import { configureWasmPaths } from '../src/page/wasm-paths.js';
 import { FashionDemo, type FashionResult } from './fashion.js';
 import { measureAndChoose, renderMeasured } from './measured.js';
 import { imageTensor, topK } from './preprocess.js';
+import { fillTraceSelects, type TraceResult, traceTwo } from './trace.js';
 
 /** What the demo measured, also exposed as window.demoResult for the browser test. */
 export interface DemoResult {
@@ -47,6 +48,8 @@ declare global {
     measureResult?: MeasureResult;
     /** The trained-network section's last result, for the browser test. */
     fashionResult?: FashionResult;
+    /** The trace section's last result, for the browser test. */
+    traceResult?: TraceResult;
   }
 }
 
@@ -57,6 +60,8 @@ const SIZE = Number(params.get('size') ?? 128);
 const COMPARE = params.get('compare')?.split(',');
 // Measure again even when this browser has a measured decision saved.
 const FRESH = params.has('fresh');
+// The two backends the trace section starts with (comma list of two ids).
+const TRACE = params.get('trace')?.split(',');
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = (text: string) => {
@@ -147,6 +152,25 @@ async function main(): Promise<void> {
     e.preventDefault();
     const file = e.dataTransfer?.files[0];
     if (file) void fashionTask(() => fashion.picture(file));
+  });
+
+  fillTraceSelects(probed, chosen.id, TRACE);
+  const traceButton = $<HTMLButtonElement>('trace');
+  const traceStatus = (text: string) => {
+    $('trace-status').textContent = text;
+  };
+  traceButton.disabled = false;
+  traceButton.addEventListener('click', async () => {
+    traceButton.disabled = true;
+    try {
+      const net = await imagenetModel();
+      window.traceResult = await traceTwo(probed, net, await imageTensor('./sample.png', SIZE), traceStatus);
+      traceStatus('done');
+    } catch (e) {
+      traceStatus(`failed: ${(e as Error).message}`);
+    } finally {
+      traceButton.disabled = false;
+    }
   });
 
   const button = $<HTMLButtonElement>('run');

@@ -85,6 +85,35 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
     await page.close();
   });
 
+  it('traces two chosen backends node by node against the float64 reference', async () => {
+    const page = await harness.open('/app/index.html?size=64&trace=tfjs:wasm,onnx-web:wasm');
+    await page.waitForFunction(
+      () => !(document.getElementById('trace') as HTMLButtonElement | null)?.disabled,
+      undefined,
+      { timeout: 120_000 },
+    );
+    await page.click('#trace');
+    await page.waitForFunction(
+      () => /^(done|failed)/.test(document.getElementById('trace-status')?.textContent ?? ''),
+      undefined,
+      { timeout: 300_000 },
+    );
+    expect(await page.textContent('#trace-status'), harness.logs.slice(-20).join('\n')).toBe('done');
+    const result = await page.evaluate(() => window.traceResult!);
+    expect(result.backends).toEqual(['tfjs:wasm', 'onnx-web:wasm']);
+    expect(result.firstOver, result.verdicts.join('\n')).toEqual([null, null]);
+    // resnet18 with BN folded: every node once, under torchvision's names.
+    expect(result.rows.map((r) => r.module)).toContain('layer3.0.downsample.1');
+    expect(result.rows.find((r) => r.module === 'layer3.0')?.op).toBe('relu');
+    expect(await page.locator('#trace-table tbody tr').count()).toBe(result.rows.length);
+    for (const r of result.rows) expect(r.maxAbsDiff, r.module).toBeLessThan(1e-3);
+    expect(await page.textContent('#trace-verdict')).toMatch(
+      /tfjs:wasm agrees with reference:float64 at all \d+ nodes/,
+    );
+    await page.screenshot({ path: join(REPORTS_DIR, 'demo-trace.png'), fullPage: true });
+    await page.close();
+  });
+
   it('classifies test images with the trained network and a dropped-in picture, like PyTorch', async () => {
     const set = await loadTrained({ models: ['resnet20_cifar'] });
     const logits = set.models[0]!.logits;
