@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'DEVICE_LOST'
   /** run() was abandoned through its AbortSignal; the model stays usable. */
   | 'ABORTED'
+  /** The worker running a hosted model crashed or was ended; the next call starts a fresh one. */
+  | 'WORKER_FAILED'
   | 'UNKNOWN_BACKEND'
   /** A traced value was asked for that the graph (or the compiled model's trace) does not have. */
   | 'UNKNOWN_NODE'
