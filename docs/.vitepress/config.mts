@@ -23,6 +23,7 @@ export default defineConfig({
           { text: 'Block contracts and variants', link: '/guide/blocks' },
           { text: 'Tolerance policy', link: '/guide/tolerance' },
           { text: 'Conformance report', link: '/guide/conformance' },
+          { text: 'Finding where backends diverge', link: '/guide/divergence' },
           { text: 'Trained model', link: '/guide/trained-model' },
           { text: 'Benchmarks', link: '/guide/benchmarks' },
         ],

@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initWeights, networkGraph, seededInput, serializeSafetensors } from '@resblocks/spec';
+import {
+  initWeights,
+  networkGraph,
+  referenceActivations,
+  seededInput,
+  serializeSafetensors,
+  type WritableTensor,
+} from '@resblocks/spec';
 import { loadTrained } from '@resblocks/spec/trained';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -44,6 +51,15 @@ function weightsBytes(model: string, torch: boolean): Uint8Array {
   return bytes;
 }
 
+/** The float64 reference's activations for the seeded weights, standing in for PyTorch's (with their input). */
+function activationsBytes(model: string): Uint8Array {
+  const graph = networkGraph(model);
+  const size = graph.nodes.some((n) => n.op === 'maxpool') ? 64 : 32;
+  const input = seededInput([1, 3, size, size], 1);
+  const values = referenceActivations(graph, initWeights(graph, 0), input);
+  return serializeSafetensors(new Map<string, WritableTensor>([['input', input], ...values]), { model });
+}
+
 /** Small stand-ins for the files a command reads, made from the spec's seeded weights and inputs. */
 function writeStandIns(dir: string, c: DocCommand): void {
   const [name] = c.args;
@@ -55,6 +71,8 @@ function writeStandIns(dir: string, c: DocCommand): void {
   };
   const w = name === 'convert' ? positionals(c.args)[0] : optionValue(c.args, 'weights');
   if (w) write(w, weightsBytes(model, /\.pth?$/.test(w)));
+  const against = optionValue(c.args, 'against');
+  if (against) write(against, activationsBytes(model));
   const input = optionValue(c.args, 'input');
   if (input?.endsWith('.npy')) {
     const size = graph.nodes.some((n) => n.op === 'maxpool') ? 64 : 32;

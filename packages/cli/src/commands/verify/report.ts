@@ -1,3 +1,4 @@
+import { formatPercent } from '@resblocks/spec';
 import type { CaseResult, ConformanceReport } from '../../conformance.js';
 import { firstLine, formatDuration, formatFraction } from '../../format.js';
 import type { Io } from '../../io.js';
@@ -109,7 +110,7 @@ export function printProblems(io: Io, reports: readonly ConformanceReport[], det
       const d = f.divergence;
       if (details && d)
         io.out(
-          `    first node over budget: ${d.module} (${d.op}, ${formatFraction(d.fraction)} of its budget)`,
+          `    first node over budget: ${d.module} (${d.op}, ${formatPercent(d.fraction)} of its budget)`,
         );
     }
     if (failures.length > 30) io.out(`  ... and ${failures.length - 30} more (see --json)`);
