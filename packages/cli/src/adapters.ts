@@ -11,6 +11,7 @@ import {
   resolveBackends as resolveFromRegistry,
   usableAdapters,
 } from '@resblocks/spec';
+import { hostAdapter } from '@resblocks/worker';
 import { CliError, usageError } from './cli-error.js';
 
 export type { BackendRow, LoadedAdapter };
@@ -47,6 +48,20 @@ export function loadAdapters(): Promise<LoadedAdapter[]> {
 
 export function usable(loaded: readonly LoadedAdapter[]): Adapter[] {
   return usableAdapters(loaded);
+}
+
+const hosted = new Map<string, Adapter>();
+
+/**
+ * The adapter to compile with: a wasm backend's pass blocks the thread it runs on for its whole
+ * length, so it runs in a worker, and Ctrl-C and timers are handled while it computes.
+ */
+export function offMainThread(adapter: Adapter, backend: string): Adapter {
+  const api = adapter.backends.find((b) => b.name === backend)?.api;
+  if (api !== 'wasm' || !ADAPTER_PACKAGES.some((p) => p.id === adapter.id)) return adapter;
+  const host = hosted.get(adapter.id) ?? hostAdapter(adapter);
+  hosted.set(adapter.id, host);
+  return host;
 }
 
 /** Unknown backend names are usage errors (exit 2) with a hint. */

@@ -55,6 +55,7 @@ export function hostAdapter(adapter: Adapter, options: HostOptions = {}): Hosted
   const busy = new Map<string, Set<Channel>>();
   const dtypes = new Map<string, Dtype>();
   const live = new Map<string, number>();
+  const counterKeys = new Map<string, Set<string>>();
 
   function known(backend: string): void {
     if (!adapter.backends.some((b) => b.name === backend)) adapter.capabilities(backend);
@@ -102,6 +103,9 @@ export function hostAdapter(adapter: Adapter, options: HostOptions = {}): Hosted
         options: compileOptions,
       });
       dtypes.set(compileOptions.backend, reply.dtype);
+      const seen = counterKeys.get(compileOptions.backend) ?? new Set<string>();
+      for (const k of reply.counters) seen.add(k);
+      counterKeys.set(compileOptions.backend, seen);
       return { channel, reply };
     } catch (e) {
       release(compileOptions.backend, channel);
@@ -130,10 +134,16 @@ export function hostAdapter(adapter: Adapter, options: HostOptions = {}): Hosted
     const channels = [...(busy.get(backend) ?? []), idle.get(backend)].filter(
       (c): c is Channel => c?.alive === true,
     );
-    const totals: Record<string, number> = {};
+    // With no worker left, the engine's counters read zero (the same keys as before it went).
+    const seen = counterKeys.get(backend) ?? new Set<string>();
+    counterKeys.set(backend, seen);
+    const totals: Record<string, number> = Object.fromEntries([...seen].map((k) => [k, 0]));
     for (const c of channels) {
       const counts = await c.request<ResourceCounters>({ type: 'resources', backend }).catch(() => ({}));
-      for (const [k, v] of Object.entries(counts)) totals[k] = (totals[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(counts)) {
+        seen.add(k);
+        totals[k] = (totals[k] ?? 0) + v;
+      }
     }
     // Models whose worker is gone (aborted, crashed) still count until disposed.
     return { ...totals, models: live.get(backend) ?? 0 };

@@ -26,6 +26,8 @@ export interface CompileReply {
   model: number;
   info: Record<string, unknown>;
   dtype: Dtype;
+  /** The names of the engine's counters (resources() reports them as zero once no worker is left). */
+  counters: string[];
 }
 
 export interface RunReply {

@@ -40,7 +40,9 @@ export function serveAdapter(adapter: Adapter, port: WorkerPort): void {
         const model = await adapter.compile(req.graph, req.weights, req.options);
         const id = next++;
         models.set(id, model);
-        return { value: { model: id, info: model.info(), dtype: adapter.dtype(req.options.backend) } };
+        const { backend } = req.options;
+        const counters = Object.keys(await adapter.resources(backend));
+        return { value: { model: id, info: model.info(), dtype: adapter.dtype(backend), counters } };
       }
       case 'run': {
         const model = models.get(req.model);

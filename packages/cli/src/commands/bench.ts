@@ -1,5 +1,5 @@
 import { initWeights } from '@resblocks/spec';
-import { selectBackends } from '../adapters.js';
+import { offMainThread, selectBackends } from '../adapters.js';
 import { defineCommand } from '../command.js';
 import { type BenchResult, loadConformance } from '../conformance.js';
 import { writeOutputFile } from '../files.js';
@@ -85,7 +85,8 @@ on the values).`,
         for (const batch of batches) {
           progress.label(`${row.id} batch ${batch}`);
           try {
-            const result = await benchModel(row.probed.adapter, row.probed.backend, benchGraph, weights, {
+            const adapter = offMainThread(row.probed.adapter, row.probed.backend);
+            const result = await benchModel(adapter, row.probed.backend, benchGraph, weights, {
               batch,
               size,
               warmup,

@@ -1,5 +1,5 @@
 import { chooseBackend, formatShape, type ProbedBackend, ResblocksError, type Tensor } from '@resblocks/spec';
-import { checkBackendName, loadAdapters, requireBackend, usable } from '../adapters.js';
+import { checkBackendName, loadAdapters, offMainThread, requireBackend, usable } from '../adapters.js';
 import { CliError } from '../cli-error.js';
 import { type Command, defineCommand } from '../command.js';
 import { MAX_FILE_BYTES, readInputFile, writeOutputFile } from '../files.js';
@@ -130,7 +130,8 @@ labels for 1000-class models).`,
     const backend = await pickBackend(values.backend, io);
 
     let t = performance.now();
-    const model = await backend.adapter.compile(graph, weights, { backend: backend.backend }).catch((e) => {
+    const adapter = offMainThread(backend.adapter, backend.backend);
+    const model = await adapter.compile(graph, weights, { backend: backend.backend }).catch((e) => {
       if (e instanceof ResblocksError) throw e;
       throw new CliError(
         `${backend.id} failed to compile ${name}: ${(e as Error).message}`,
