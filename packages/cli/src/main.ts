@@ -20,7 +20,6 @@ import { VERSION } from './version.js';
  */
 export const COMMANDS: readonly Command[] = [
   verifyCommand,
-  traceCommand,
   runCommand,
   benchCommand,
   backendsCommand,
@@ -29,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   convertCommand,
   soakCommand,
   accuracyCommand,
+  traceCommand,
 ];
 
 function overview(): string {
