@@ -4,6 +4,7 @@
 //   - imports every package and subpath export;
 //   - runs resnet8_cifar on tfjs:wasm, onnx-web:wasm, onnx-node:cpu and gpujs:cpu and compares each with the float64 reference
 //     under the tolerance policy, and the shipped PyTorch fixture of the same network;
+//   - runs onnx-web:wasm through @resblocks/worker (the worker imports the installed adapter by name);
 //   - runs the `resblocks` bin (`resblocks backends --json`).
 // Third-party dependencies come from the npm registry or the local cache (--prefer-offline); no install scripts run.
 // Usage: node scripts/pack-smoke.mjs [--keep]   (build first: npm run build). Exit status 1 on any failure.
@@ -23,6 +24,7 @@ const PUBLIC_PACKAGES = [
   'onnx-web',
   'onnx-node',
   'gpujs',
+  'worker',
   'cli',
 ];
 // Optional peers a user installs to run the native backend the smoke test runs (onnx-node:cpu).
@@ -94,6 +96,8 @@ import { onnxNodeAdapter } from '@resblocks/onnx-node';
 import { gpujsAdapter } from '@resblocks/gpujs';
 import * as cli from 'resblocks';
 import { decodeImage, imagenet } from '@resblocks/image';
+import { hostAdapter } from '@resblocks/worker';
+import { serveAdapter } from '@resblocks/worker/serve';
 import { readFileSync } from 'node:fs';
 
 const results = [];
@@ -140,6 +144,15 @@ for (const [adapter, backend, required] of cases) {
   } finally {
     await model.dispose();
   }
+}
+if (typeof serveAdapter !== 'function') problems.push('@resblocks/worker/serve has no serveAdapter');
+{
+  const hosted = await hostAdapter(onnxWebAdapter).compile(graph, weights, { backend: 'wasm' });
+  const y = await hosted.run(x);
+  await hosted.dispose();
+  const c = compareTensors(y.data, reference.data, 'float32', errorModel(graph));
+  results.push({ backend: 'onnx-web:wasm in a worker', fraction: c.fraction, pass: c.pass });
+  if (!c.pass) problems.push('onnx-web:wasm in a worker differs from the reference: ' + describeComparison(c));
 }
 console.log(JSON.stringify({ results, problems }));
 process.exit(problems.length ? 1 : 0);

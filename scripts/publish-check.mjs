@@ -26,6 +26,7 @@ export const PUBLIC_PACKAGES = [
   'onnx-web',
   'onnx-node',
   'gpujs',
+  'worker',
   'cli',
 ];
 const args = process.argv.slice(2);

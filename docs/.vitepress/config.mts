@@ -40,6 +40,7 @@ export default defineConfig({
           { text: '@resblocks/onnx-web', link: '/api/onnx-web' },
           { text: '@resblocks/onnx-node', link: '/api/onnx-node' },
           { text: '@resblocks/gpujs', link: '/api/gpujs' },
+          { text: '@resblocks/worker', link: '/api/worker' },
           { text: 'resblocks (CLI)', link: '/api/cli' },
         ],
       },

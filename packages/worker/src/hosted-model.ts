@@ -68,7 +68,14 @@ export class HostedModel implements HostedCompiledModel {
     checkRunInput(this.graph, input);
     if (signal?.aborted) throw abortedError(this.backend, signal);
     const data = (options.transfer ?? this.parts.transfer) ? input.data : input.data.slice();
-    return this.queue.push(() => this.pass([...input.shape], data, options));
+    const queued = this.queue.push(() => this.pass([...input.shape], data, options));
+    if (!signal) return queued;
+    // A run still waiting behind others rejects as soon as it is aborted, as the kit's do.
+    return new Promise<RunOutput>((resolve, reject) => {
+      const onAbort = () => reject(abortedError(this.backend, signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      queued.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   private async pass(shape: number[], data: Float32Array, options: HostRunOptions): Promise<RunOutput> {

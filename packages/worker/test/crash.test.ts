@@ -76,3 +76,25 @@ describe('a worker that fails', () => {
     await model.dispose();
   });
 });
+
+it('a run aborted while queued behind a long one rejects at once and leaves it running', async () => {
+  const model = await host.compile(graph, weights, { backend: 'cpu' });
+  const controller = new AbortController();
+  const ahead = model.run(input(-2));
+  const behind = model.run(input(0), { signal: controller.signal });
+  await new Promise((r) => setTimeout(r, 50));
+  const t = performance.now();
+  controller.abort();
+  expect(await code(behind)).toBe('ABORTED');
+  expect(performance.now() - t).toBeLessThan(500);
+  const settled = ahead.then(
+    () => 'settled',
+    () => 'settled',
+  );
+  expect(await Promise.race([settled, new Promise((r) => setTimeout(() => r('pending'), 100))])).toBe(
+    'pending',
+  );
+  host.terminateWorkers();
+  expect(await code(ahead)).toBe('WORKER_FAILED');
+  await model.dispose();
+});
