@@ -58,7 +58,7 @@ interface SoakJson {
       phase: string;
       steps: number;
       ok: boolean;
-      series: { name: string; ok: boolean; unit: string }[];
+      series: { name: string; ok: boolean; unit: string; start: number; end: number }[];
     }[];
   }[];
 }
@@ -123,5 +123,36 @@ describe('resblocks soak (short)', () => {
       expect(CI, `no WebGPU here: ${r}`).toBe(false);
       ctx.skip();
     }
+  }, 300_000);
+
+  it('onnx-web:webgpu: compile/dispose cycles do not grow native memory (one WebGPU context is kept)', async (ctx) => {
+    // ORT drops its WebGPU context with its last session, and each new context held ~120 MiB more
+    // on SwiftShader (about 3 GiB over these cycles). With one context kept, RSS rises by a few
+    // hundred MiB over the first cycles (driver and buffer caches filling), then stays flat; the
+    // full soak (100 cycles) judges the slope.
+    const json = join(tempDir(), 'soak.json');
+    const r = await resblocks([
+      'soak',
+      '--backend',
+      'onnx-web:webgpu',
+      '--runs',
+      '0',
+      '--cycles',
+      '10',
+      '--size',
+      '8',
+      '--json',
+      json,
+    ]);
+    const unavailable = /resblocks: error: cannot soak (.*)/.exec(r.stderr);
+    if (unavailable) {
+      expect(CI, `no WebGPU here: ${unavailable[1]}`).toBe(false);
+      ctx.skip();
+    }
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as SoakJson;
+    const rss = doc.backends[0]!.phases.find((p) => p.phase === 'cycles')!.series.find(
+      (s) => s.name === 'rss',
+    )!;
+    expect(rss.end - rss.start, 'RSS growth over 24 compile/run/dispose cycles').toBeLessThan(768 * 2 ** 20);
   }, 300_000);
 });

@@ -36,7 +36,10 @@ export function childArgs(o: VerifyOptions): string[] {
   ];
 }
 
-const BIN = fileURLToPath(new URL('../../bin.js', import.meta.url));
+/** The built command; from the TypeScript sources (tests), the one built beside them. */
+const BIN = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../../../dist/bin.js' : '../../bin.js', import.meta.url),
+);
 /** Kept of a child's stderr, for the message when it dies. */
 const STDERR_TAIL = 4000;
 
