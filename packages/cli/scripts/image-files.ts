@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { ADAM7_PASSES, PNG_SAMPLES } from '@resblocks/image';
 import jpeg from 'jpeg-js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -70,22 +71,14 @@ export interface PngOptions {
   readonly idat?: Uint8Array;
 }
 
-const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
-
 /** The filtered rows (filter type 0) of an image, Adam7 passes one after another if interlaced. */
 function pngRows(o: Required<Omit<PngOptions, 'idat'>>): Uint8Array {
-  const bits = SAMPLES[o.colorType]! * o.bitDepth;
+  const bits = PNG_SAMPLES[o.colorType]! * o.bitDepth;
   const passes = o.interlaced
-    ? ADAM7.map(([x0, y0, dx, dy]) => [Math.ceil((o.width - x0) / dx), Math.ceil((o.height - y0) / dy)])
+    ? ADAM7_PASSES.map(([x0, y0, dx, dy]) => [
+        Math.ceil((o.width - x0) / dx),
+        Math.ceil((o.height - y0) / dy),
+      ])
     : [[o.width, o.height]];
   let size = 0;
   for (const [w, h] of passes) if (w! > 0 && h! > 0) size += h! * (1 + Math.ceil((w! * bits) / 8));

@@ -11,20 +11,16 @@ export type ImageErrorCode =
   | 'INPUT_SHAPE';
 
 export class ImageError extends Error {
-  readonly code: ImageErrorCode;
-  /** Structured facts: kind of file, declared and allowed sizes. */
-  readonly details: Readonly<Record<string, unknown>>;
+  override readonly name = 'ImageError';
 
+  /** `details`: structured facts (kind of file, declared and allowed sizes). */
   constructor(
-    code: ImageErrorCode,
+    readonly code: ImageErrorCode,
     message: string,
-    details: Record<string, unknown> = {},
+    readonly details: Readonly<Record<string, unknown>> = {},
     options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = 'ImageError';
-    this.code = code;
-    this.details = details;
   }
 }
 

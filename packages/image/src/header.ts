@@ -1,4 +1,5 @@
 import { ImageError } from './errors.js';
+import { ADAM7_PASSES } from './png-format.js';
 
 /**
  * What an image file declares about itself, read from its headers without decoding any pixels, so
@@ -57,23 +58,12 @@ const PNG_COLOR_TYPES: Record<number, { samples: number; depths: number[]; chann
   6: { samples: 4, depths: [8, 16], channels: 4 },
 };
 
-/** Adam7 passes: [x0, y0, dx, dy]. */
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
-
 /** Bytes of filtered scanlines (one filter byte per row) the IDAT stream inflates to. */
 function pngRawBytes(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
   const rows = (w: number, h: number) => (w && h ? h * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0);
   if (!interlaced) return rows(width, height);
   let total = 0;
-  for (const [x0, y0, dx, dy] of ADAM7) {
+  for (const [x0, y0, dx, dy] of ADAM7_PASSES) {
     total += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy));
   }
   return total;

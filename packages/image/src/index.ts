@@ -6,6 +6,7 @@ export { type ImageHeader, imageKind, readImageHeader } from './header.js';
 export { checkImage, fromRgba, type Image8, type ImageTensor, toGray } from './image.js';
 export { type JpegWasmSource, setJpegWasm } from './jpeg-wasm.js';
 export { checkImageLimits, decoderBytes, IMAGE_LIMITS, type ImageLimits } from './limits.js';
+export { ADAM7_PASSES, PNG_SAMPLES } from './png-format.js';
 export { IMAGENET_MEAN, IMAGENET_STD, imagenet, type PresetOptions, preprocess } from './preset.js';
 export { type Interpolation, resample, type Window } from './resample.js';
 export { type ResizeOptions, resize, resizedSize, type Size } from './resize.js';

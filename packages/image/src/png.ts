@@ -2,6 +2,7 @@ import { Unzlib } from 'fflate';
 import { ImageError } from './errors.js';
 import type { ImageHeader } from './header.js';
 import type { Image8 } from './image.js';
+import { ADAM7_PASSES, PNG_SAMPLES } from './png-format.js';
 
 const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -126,19 +127,6 @@ function unfilter(raw: Uint8Array, at: number, rows: number, rowBytes: number, b
   }
 }
 
-/** Adam7 passes: [x0, y0, dx, dy]. */
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
-
-const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-
 /**
  * Writes one row of samples as RGB, the way PIL 9.4 opens the file and then converts it with
  * `convert('RGB')`: 16-bit colour keeps the high byte ('RGB;16B'), 16-bit gray opens as 32-bit
@@ -157,7 +145,7 @@ function rowToRgb(
   outStep: number,
 ): void {
   const depth = h.bitDepth;
-  const samples = SAMPLES[colorType]!;
+  const samples = PNG_SAMPLES[colorType]!;
   // The i-th sample of the row, 8 bits or less (sub-byte samples are MSB first).
   const small = (i: number) => {
     const bit = i * depth;
@@ -211,11 +199,11 @@ export function decodePng(bytes: Uint8Array, h: ImageHeader, name?: string): Ima
   if (colorType === 3 && !palette) corrupt(name, 'a palette image without a PLTE chunk');
   if (palette && palette.length % 3 !== 0) corrupt(name, `the PLTE chunk has ${palette.length} bytes`);
   const raw = inflateRows(idat, h.rawBytes, name);
-  const bitsPerPixel = SAMPLES[colorType]! * h.bitDepth;
+  const bitsPerPixel = PNG_SAMPLES[colorType]! * h.bitDepth;
   const bpp = Math.max(1, bitsPerPixel >> 3);
   const { width, height } = h;
   const out = new Uint8Array(3 * width * height);
-  const passes = h.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
+  const passes = h.interlaced ? ADAM7_PASSES : ([[0, 0, 1, 1]] as const);
   let at = 0;
   for (const [x0, y0, dx, dy] of passes) {
     const w = Math.ceil((width - x0) / dx);
