@@ -57,6 +57,7 @@ describe('runConformance', () => {
       groups: [],
       networks: [],
       randomCases: 0,
+      accuracyImages: 0,
       exclude: { 'errors/*': 'checked elsewhere' },
     });
     expect(r.cases.find((c) => c.id === 'determinism/bit-identical')).toMatchObject({
@@ -75,6 +76,7 @@ describe('runConformance', () => {
       groups: [],
       networks: [],
       randomCases: 4,
+      accuracyImages: 0,
     });
     const failed = r.cases.find((c) => c.id.startsWith('random/') && c.status === 'fail')!;
     expect(failed.message).toMatch(/replay: seed=\d+ input=\[.*\] config=\{/);
