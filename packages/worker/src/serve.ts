@@ -22,13 +22,16 @@ function buffersOf(out: { data: Float32Array; trace?: { data: Float32Array }[] }
 /**
  * Answers the host's requests with `adapter`, in a worker. The worker entry calls it with the
  * adapter package it imported; a browser bundle calls it from its own worker script with the
- * adapter it bundled.
+ * adapter it bundled. Call it before any await: a Web Worker drops messages that arrive while no
+ * listener is attached, so an adapter still loading is passed as a promise.
  */
-export function serveAdapter(adapter: Adapter, port: WorkerPort): void {
+export function serveAdapter(adapter: Adapter | Promise<Adapter>, port: WorkerPort): void {
   const models = new Map<number, CompiledModel>();
+  const loading = Promise.resolve(adapter);
   let next = 1;
 
   async function handle(req: Request): Promise<{ value: ReplyValue; transfer?: ArrayBuffer[] }> {
+    const adapter = await loading;
     switch (req.type) {
       case 'probe':
         return { value: await adapter.probe(req.backend) };
