@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // One browser (and one build) at a time: the machine has two cores.
     fileParallelism: false,
+    // Within a file, tests marked concurrent run two at a time (two pages of that one browser).
+    maxConcurrency: 2,
   },
 });

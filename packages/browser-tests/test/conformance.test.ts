@@ -36,7 +36,7 @@ const OPTIONS: PageSuiteOptions = {
   randomCases: 2,
   sample: { ops: 2, blocks: 3, 'tiny-networks': 1 },
 };
-/** ORT's WebGPU EP compiles its shaders per session: seconds each on SwiftShader, so fewer cases. */
+/** ORT's WebGPU EP compiles shaders for every new shape: seconds each on SwiftShader, so fewer cases. */
 const SLOW: Partial<Record<string, PageSuiteOptions>> = {
   'onnx-web:webgpu': {
     ...OPTIONS,
@@ -127,8 +127,10 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
     expect(report.cases.find((c) => c.id.startsWith('accuracy/resnet20_cifar'))?.status).toBe('fail');
   });
 
+  // Two pages at a time (maxConcurrency): each engine works on one thread of its page or of the GPU
+  // process, so a second page uses the second core.
   for (const id of BACKENDS) {
-    it(id, async () => {
+    it.concurrent(id, async () => {
       const report = await runInPage(id);
       reports.set(id, report);
       mkdirSync(REPORTS_DIR, { recursive: true });
@@ -168,7 +170,7 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
   // tfjs:webgl's grouped-conv program (vec4 and scalar channel loops, strides, batch 3) on every
   // ResNeXt fixture; the sampled run above meets only one of them. (tfjs:webgpu's kernel runs its
   // full grid in Node.)
-  it('tfjs:webgl grouped convolutions: every ResNeXt fixture', async () => {
+  it.concurrent('tfjs:webgl grouped convolutions: every ResNeXt fixture', async () => {
     const report = await runInPage('tfjs:webgl', {
       networks: [],
       maxBlockCases: 100,
