@@ -135,8 +135,7 @@ export function traceFromValues(graph: Graph, values: ExpectedValues): Trace {
   for (const n of graph.nodes) {
     const module = names.get(n.name) ?? n.name;
     const v = values.get(module);
-    if (v)
-      out.push({ node: n.name, module, op: n.op, shape: [...v.shape], data: Float32Array.from(v.data) });
+    if (v) out.push({ node: n.name, module, op: n.op, shape: [...v.shape], data: Float32Array.from(v.data) });
   }
   return out;
 }
