@@ -31,10 +31,17 @@ export async function readModelInput(
       throw new ResblocksError(e.code, `input file '${path}': ${e.message}`, { ...e.details }, { cause: e });
     throw e;
   }
-  if (arr.shape.length !== 4 || arr.shape[1] !== inChannels) {
+  if (arr.shape.length !== 4) {
     throw new ResblocksError(
       'INPUT_SHAPE',
-      `input file '${path}' holds an array of shape ${formatShape(arr.shape)}; the model expects [N, ${inChannels}, H, W]`,
+      `input file '${path}' holds an array of shape ${formatShape(arr.shape)} (rank ${arr.shape.length}); expected rank 4 [N, ${inChannels}, H, W]`,
+      { shape: arr.shape },
+    );
+  }
+  if (arr.shape[1] !== inChannels) {
+    throw new ResblocksError(
+      'INPUT_SHAPE',
+      `input file '${path}' has shape ${formatShape(arr.shape)} with ${arr.shape[1]} channels; the model expects [N, ${inChannels}, H, W]`,
       { shape: arr.shape },
     );
   }

@@ -3,10 +3,10 @@ import { checkBackendName, loadAdapters, offMainThread, requireBackend, usable }
 import { CliError } from '../cli-error.js';
 import { type Command, defineCommand } from '../command.js';
 import { MAX_FILE_BYTES, readInputFile, writeOutputFile } from '../files.js';
-import { decodeImage, isImageFile, preprocessImageNet } from '../image.js';
 import { imagenetLabels, topK } from '../labels.js';
 import { checkModelName, loadModelWeights } from '../model-files.js';
-import { parseNpy, serializeNpy } from '../npy.js';
+import { readModelInput } from '../model-input.js';
+import { serializeNpy } from '../npy.js';
 import { SHARED } from '../shared-options.js';
 
 const OPTIONS = {
@@ -40,48 +40,6 @@ const OPTIONS = {
   },
   classes: { ...SHARED.classes, defaultText: 'the rows of fc.weight' },
 } as const;
-
-async function readInput(
-  path: string,
-  inChannels: number,
-  io: Parameters<Command['run']>[1],
-): Promise<{ tensor: Tensor; image: boolean }> {
-  const bytes = await readInputFile(path, 'input file', MAX_FILE_BYTES.input);
-  if (isImageFile(bytes)) {
-    if (inChannels !== 3) {
-      throw new CliError(
-        `the model takes ${inChannels} input channels, not an RGB image`,
-        'Pass a .npy input',
-      );
-    }
-    return { tensor: preprocessImageNet(await decodeImage(bytes, path)), image: true };
-  }
-  let arr: ReturnType<typeof parseNpy>;
-  try {
-    arr = parseNpy(bytes);
-  } catch (e) {
-    if (e instanceof ResblocksError) {
-      throw new ResblocksError(e.code, `input file '${path}': ${e.message}`, { ...e.details }, { cause: e });
-    }
-    throw e;
-  }
-  if (arr.shape.length !== 4) {
-    throw new ResblocksError(
-      'INPUT_SHAPE',
-      `input file '${path}' holds an array of shape ${formatShape(arr.shape)} (rank ${arr.shape.length}); expected rank 4 [N, ${inChannels}, H, W]`,
-      { shape: arr.shape },
-    );
-  }
-  if (arr.shape[1] !== inChannels) {
-    throw new ResblocksError(
-      'INPUT_SHAPE',
-      `input file '${path}' has shape ${formatShape(arr.shape)} with ${arr.shape[1]} channels; the model expects [N, ${inChannels}, H, W]`,
-      { shape: arr.shape },
-    );
-  }
-  if (arr.convertedFrom) io.err(`input '${path}' is ${arr.convertedFrom}; converted to float32`);
-  return { tensor: { shape: arr.shape, data: arr.data }, image: false };
-}
 
 async function pickBackend(
   id: string | undefined,
@@ -126,7 +84,7 @@ labels for 1000-class models).`,
     // Names are checked before any file is read; whether the backend can run is probed later.
     if (values.backend !== undefined) await checkBackendName(values.backend);
     const { graph, weights } = await loadModelWeights(name, weightsPath, numClasses);
-    const { tensor: input, image } = await readInput(inputPath, graph.inChannels, io);
+    const { tensor: input, image } = await readModelInput(inputPath, graph.inChannels, io);
     const backend = await pickBackend(values.backend, io);
 
     let t = performance.now();
