@@ -95,7 +95,13 @@ function runJob(job: Job): Promise<ConformanceReport> {
         pending = pending.slice(nl + 1);
         nl = pending.indexOf('\n');
         if (!line.startsWith('{')) continue;
-        const event = JSON.parse(line) as ChildEvent;
+        let event: ChildEvent;
+        try {
+          event = JSON.parse(line) as ChildEvent;
+        } catch {
+          // An engine's own output on stdout, not an event.
+          continue;
+        }
         if ('plan' in event) job.onPlan(event.plan);
         else if ('case' in event) job.onCase(event.case);
         else report = event.report;
