@@ -7,7 +7,11 @@ export interface TimingOptions {
   readonly warmup?: number;
   /** Timed runs of each (rounds, when several are interleaved). */
   readonly iterations?: number;
-  /** Stop sampling after this many milliseconds once each run has at least 3 samples. */
+  /**
+   * Stop sampling after this many milliseconds once each run has at least 3 samples. A run still in
+   * flight at that moment is aborted through its signal and left out (a worker-hosted model stops
+   * at once; an in-process engine finishes its pass before the model can be disposed).
+   */
   readonly maxMs?: number;
 }
 
@@ -45,11 +49,14 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-async function timeOne(run: () => Promise<unknown>): Promise<number> {
+/** A run to time; it should stop when the signal fires (CompiledModel.run takes it as an option). */
+export type TimedRun = (signal?: AbortSignal) => Promise<unknown>;
+
+async function timeOne(run: TimedRun, signal?: AbortSignal): Promise<number> {
   // Untimed: lets signals, timers and progress output through between runs.
   await nextTurn();
   const t = performance.now();
-  await run();
+  await run(signal);
   return performance.now() - t;
 }
 
@@ -59,7 +66,7 @@ async function timeOne(run: () => Promise<unknown>): Promise<number> {
  * change on a shared machine hits each of them alike.
  */
 export async function timeRuns(
-  runs: readonly (() => Promise<unknown>)[],
+  runs: readonly TimedRun[],
   options: TimingOptions = {},
 ): Promise<RunTiming[]> {
   const warmup = options.warmup ?? DEFAULT_TIMING.warmup;
@@ -71,10 +78,24 @@ export async function timeRuns(
   for (let i = 1; i < warmup; i++) for (const run of runs) await timeOne(run);
   const samples = runs.map((): number[] => []);
   const start = performance.now();
-  for (let i = 0; i < iterations; i++) {
-    for (const [k, run] of runs.entries()) samples[k]!.push(await timeOne(run));
-    if (i >= 2 && performance.now() - start > maxMs) break;
+  let deadline: AbortSignal | undefined;
+  timed: for (let i = 0; i < iterations; i++) {
+    for (const [k, run] of runs.entries()) {
+      try {
+        samples[k]!.push(await timeOne(run, deadline));
+      } catch (e) {
+        if (deadline?.aborted) break timed;
+        throw e;
+      }
+    }
+    const left = start + maxMs - performance.now();
+    if (i >= 2 && left <= 0) break;
+    // From the third round on, a run that would outlast the budget is cut short.
+    if (i >= 2 && Number.isFinite(left)) deadline ??= AbortSignal.timeout(Math.ceil(left));
   }
+  // A round cut short leaves the runs before it with one sample more: keep rounds whole.
+  const rounds = Math.min(...samples.map((s) => s.length));
+  for (const s of samples) s.length = rounds;
   return samples.map((s, k) => {
     const sorted = [...s].sort((a, b) => a - b);
     return {
@@ -101,7 +122,7 @@ export async function benchModel(
   const model = await adapter.compile(graph, weights, { backend });
   const compileMs = performance.now() - t;
   try {
-    const [timing] = await timeRuns([() => model.run(input)], options);
+    const [timing] = await timeRuns([(signal) => model.run(input, signal ? { signal } : {})], options);
     return {
       backend: model.backend,
       model: graph.name,

@@ -27,6 +27,20 @@ describe('timeRuns', () => {
     expect(runs).toBe(4);
   });
 
+  it('aborts a run still in flight when the budget ends, keeping whole rounds', async () => {
+    let calls = 0;
+    const quick = async () => new Promise((r) => setTimeout(r, 2));
+    // After the first run and three timed rounds, it only ends when its signal fires.
+    const stuck = async (signal?: AbortSignal) => {
+      if (++calls <= 4) return quick();
+      await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    };
+    const [a, b] = await timeRuns([quick, stuck], { warmup: 1, iterations: 50, maxMs: 100 });
+    expect(calls).toBe(5);
+    expect(a!.samplesMs).toHaveLength(3);
+    expect(b!.samplesMs).toHaveLength(3);
+  });
+
   it('benchModel times a compiled model through it', async () => {
     const { graph, weights } = materials(graphCase('blocks/basic-identity-7x9-batch3'));
     const r = await benchModel(referenceAdapter, 'float64', graph, weights, {
