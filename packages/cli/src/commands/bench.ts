@@ -26,7 +26,7 @@ const OPTIONS = {
     max: 86_400,
     placeholder: 'S',
     default: 60,
-    help: 'stop a measurement after S seconds once 3 runs are timed',
+    help: 'stop a measurement after S seconds once 3 runs are timed (a run then in flight is stopped)',
   },
   weights: { ...SHARED.weights, help: '.safetensors or PyTorch .pth/.pt weights instead of the seeded ones' },
   classes: SHARED.classes,
