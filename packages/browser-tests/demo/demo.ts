@@ -18,6 +18,7 @@ import { FashionDemo, type FashionResult } from './fashion.js';
 import { measureAndChoose, renderMeasured } from './measured.js';
 import { imageTensor, topK } from './preprocess.js';
 import { fillTraceSelects, type TraceResult, traceTwo } from './trace.js';
+import { LiveVideo, type VideoFrameResult, type VideoResult } from './video.js';
 
 /** What the demo measured, also exposed as window.demoResult for the browser test. */
 export interface DemoResult {
@@ -50,6 +51,8 @@ declare global {
     fashionResult?: FashionResult;
     /** The trace section's last result, for the browser test. */
     traceResult?: TraceResult;
+    /** The live-video section's state, updated every frame, for the browser test. */
+    videoResult?: VideoResult;
   }
 }
 
@@ -62,6 +65,10 @@ const COMPARE = params.get('compare')?.split(',');
 const FRESH = params.has('fresh');
 // The two backends the trace section starts with (comma list of two ids).
 const TRACE = params.get('trace')?.split(',');
+// The backend the live-video section starts with (an id); default the chosen one.
+const VIDEO = params.get('video');
+// Test images of the sample the generated video shows, one after another (one of each class, in class order).
+const GENERATED = [19, 2, 1, 13, 6, 8, 4, 9, 18, 0];
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = (text: string) => {
@@ -121,7 +128,7 @@ async function main(): Promise<void> {
   $('why').textContent =
     `ranked first of ${probed.length} available (${chosen.api}, device: ${chosen.availability.device ?? 'unknown'}); the chooser prefers a hardware GPU, then WebGL, then wasm, then software GPUs`;
   $('input-info').textContent =
-    `resized and center-cropped to ${SIZE}x${SIZE}, ImageNet-normalised, as torchvision`;
+    `decoded from the PNG's bytes by @resblocks/image (PIL's values), Resize(${Math.round((SIZE * 256) / 224)}) and CenterCrop(${SIZE}) (bilinear), ImageNet-normalised: the tensor torchvision computes from this file`;
   const fashion = new FashionDemo(chosen, (text) => {
     $('fashion-status').textContent = text;
   });
@@ -153,6 +160,8 @@ async function main(): Promise<void> {
     const file = e.dataTransfer?.files[0];
     if (file) void fashionTask(() => fashion.picture(file));
   });
+
+  setUpVideo(fashion, probed, chosen.id);
 
   fillTraceSelects(probed, chosen.id, TRACE);
   const traceButton = $<HTMLButtonElement>('trace');
@@ -289,6 +298,100 @@ async function main(): Promise<void> {
       button.disabled = false;
     }
   });
+}
+
+/** Draws 28x28 gray pixels into the converted-frame canvas. */
+function drawPixels(canvas: HTMLCanvasElement, pixels: Uint8Array): void {
+  const side = Math.round(Math.sqrt(pixels.length));
+  const small = new OffscreenCanvas(side, side);
+  const ctx = small.getContext('2d')!;
+  const img = ctx.createImageData(side, side);
+  pixels.forEach((v, i) => {
+    img.data.set([v, v, v, 255], 4 * i);
+  });
+  ctx.putImageData(img, 0, 0);
+  const out = canvas.getContext('2d')!;
+  out.imageSmoothingEnabled = false;
+  out.drawImage(small, 0, 0, canvas.width, canvas.height);
+}
+
+/** The live-video section: source and backend pickers, Start/Stop, and the per-frame figures. */
+function setUpVideo(fashion: FashionDemo, probed: ProbedBackend[], chosenId: BackendId): void {
+  const set = fashion.trained;
+  const video = $<HTMLVideoElement>('video');
+  const backendSelect = $<HTMLSelectElement>('video-backend');
+  backendSelect.replaceChildren(
+    ...probed.map((p) => {
+      const o = document.createElement('option');
+      o.value = o.textContent = p.id;
+      return o;
+    }),
+  );
+  backendSelect.value = probed.some((p) => p.id === VIDEO) ? VIDEO! : chosenId;
+  const sourceSelect = $<HTMLSelectElement>('video-source');
+  const fileInput = $<HTMLInputElement>('video-file');
+  const start = $<HTMLButtonElement>('video-start');
+  const stop = $<HTMLButtonElement>('video-stop');
+  const videoStatus = (text: string) => {
+    $('video-status').textContent = text;
+  };
+  // A camera is offered only where the browser lists one (headless Chromium has none).
+  const cameraOption = sourceSelect.querySelector<HTMLOptionElement>('option[value=camera]')!;
+  void (navigator.mediaDevices?.enumerateDevices() ?? Promise.resolve([])).then((devices) => {
+    if (!devices.some((d) => d.kind === 'videoinput')) {
+      cameraOption.disabled = true;
+      cameraOption.textContent = 'camera (none found)';
+    }
+  });
+  sourceSelect.addEventListener('change', () => {
+    fileInput.hidden = sourceSelect.value !== 'file';
+  });
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const live = new LiveVideo(video as ConstructorParameters<typeof LiveVideo>[0], set, (r, last, pixels) => {
+    window.videoResult = r;
+    $('video-fps').textContent = r.classified > 1 ? r.fps.toFixed(1) : '—';
+    $('video-pre').textContent = r.classified ? ms(r.preprocessMs) : '—';
+    $('video-model').textContent = r.classified ? ms(r.modelMs) : '—';
+    $('video-counts').textContent = `${r.presented} / ${r.classified} / ${r.dropped}`;
+    $('video-longtask').textContent = r.longestTaskMs ? ms(r.longestTaskMs) : 'none over 50 ms';
+    if (pixels) drawPixels($<HTMLCanvasElement>('video-converted'), pixels);
+    if (last) showTop(last);
+    if (r.error) videoStatus(`failed: ${r.error}`);
+    else videoStatus(r.running ? `running on ${r.backend} (${r.model}, in a Web Worker)` : 'stopped');
+    start.disabled = r.running;
+    stop.disabled = !r.running;
+  });
+  const showTop = (last: VideoFrameResult) => {
+    const body = $<HTMLTableElement>('video-top').tBodies[0]!;
+    body.replaceChildren();
+    for (const t of last.top) {
+      const row = body.insertRow();
+      cell(row, t.label);
+      cell(row, `${(100 * t.probability).toFixed(1)} %`, 'num');
+      row.insertCell().innerHTML = `<div class="bar" style="width:${Math.max(2, Math.round(160 * t.probability))}px"></div>`;
+    }
+  };
+  start.disabled = false;
+  videoStatus('ready');
+  start.addEventListener('click', async () => {
+    start.disabled = true;
+    try {
+      const source = sourceSelect.value;
+      if (source === 'camera') await live.useCamera();
+      else if (source === 'file') {
+        const file = fileInput.files?.[0];
+        if (!file) throw new Error('pick a video file first');
+        live.useFile(file);
+      } else live.useGenerated(GENERATED);
+      const p = probed.find((b) => b.id === backendSelect.value)!;
+      videoStatus(`compiling ${$<HTMLSelectElement>('fashion-model').value} on ${p.id} in a Web Worker…`);
+      await live.start(p, $<HTMLSelectElement>('fashion-model').value, source);
+    } catch (e) {
+      videoStatus(`failed: ${(e as Error).message}`);
+      start.disabled = false;
+    }
+  });
+  stop.addEventListener('click', () => live.stop());
 }
 
 main().catch((e: Error) => status(`failed: ${e.message}`));

@@ -36,6 +36,12 @@ function drawGray(canvas: HTMLCanvasElement, pixels: Uint8Array, size: number): 
 /** The trained-network section of the demo: a gallery of test images and a drop-in picture. */
 export class FashionDemo {
   private set?: TrainedSet;
+
+  /** The trained networks and test sample (after init). */
+  get trained(): TrainedSet {
+    if (!this.set) throw new Error('the trained networks are not loaded yet');
+    return this.set;
+  }
   private compiled?: { key: string; model: CompiledModel };
   result?: FashionResult;
 
