@@ -32,7 +32,7 @@ export interface VideoResult {
   model: string;
   source: string;
   running: boolean;
-  /** Frames the video presented since the start, frames classified, and those dropped meanwhile. */
+  /** Frames the video presented since the start, frames classified, and those dropped (neither classified nor in flight). */
   presented: number;
   classified: number;
   dropped: number;
@@ -45,6 +45,9 @@ export interface VideoResult {
   maxInFlight: number;
   /** Messages the page exchanged with its workers (to the worker and back). */
   workerMessages: number;
+  /** Generated frames classified, and those whose top class is the label the source was drawing. */
+  shownFrames: number;
+  shownAgree: number;
   /** Longest task on the page's thread while running (ms; PerformanceObserver 'longtask'). */
   longestTaskMs: number;
   frames: VideoFrameResult[];
@@ -270,6 +273,8 @@ export class LiveVideo {
       maxInFlight: 0,
       workerMessages: this.messages,
       longestTaskMs: 0,
+      shownFrames: 0,
+      shownAgree: 0,
       frames: [],
     };
     this.times = [];
@@ -313,11 +318,10 @@ export class LiveVideo {
     if (this.firstPresented < 0) this.firstPresented = meta.presentedFrames - 1;
     r.presented = meta.presentedFrames - this.firstPresented;
     // One frame in flight: this one is dropped, the next presented frame is read instead.
-    if (this.inFlight > 0) {
-      r.dropped++;
-      return;
-    }
-    void this.classify(meta.presentedFrames, r);
+    if (this.inFlight === 0) void this.classify(meta.presentedFrames, r);
+    // Dropped: every presented frame neither classified nor in flight (including frames presented
+    // while the page's thread was too busy to be called back for them).
+    r.dropped = r.presented - r.classified - this.inFlight;
   };
 
   private async classify(frame: number, r: VideoResult): Promise<void> {
@@ -350,6 +354,10 @@ export class LiveVideo {
         modelMs: t2 - t1,
       };
       r.classified++;
+      if (shown) {
+        r.shownFrames++;
+        if (top[0]!.label === shown) r.shownAgree++;
+      }
       r.frames.push(last);
       if (r.frames.length > KEPT) r.frames.shift();
       this.times.push({ at: t2, preprocessMs: t1 - t0, modelMs: t2 - t1 });

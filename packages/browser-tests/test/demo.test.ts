@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTrained, top2 } from '@resblocks/spec/trained';
+import { referenceAdapter } from '@resblocks/spec';
+import { fashionInput, loadTrained, top2 } from '@resblocks/spec/trained';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing } from '../src/chromium.js';
@@ -164,5 +165,81 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
     expect(picture.top3[0]).toMatchObject({ label: 'Trouser' });
     expect(picture.top3[0]!.probability).toBeGreaterThan(0.9);
     await page.screenshot({ path: join(REPORTS_DIR, 'demo-fashion.png'), fullPage: true });
+  });
+  it('classifies a generated video frame by frame in a Web Worker, drops frames when slow, and Stop ends the work', async () => {
+    const set = await loadTrained({ models: ['resnet20_cifar'] });
+    const page = await harness.open('/app/index.html?video=tfjs:wasm');
+    try {
+      await page.waitForFunction(
+        () => document.getElementById('video-status')?.textContent === 'ready',
+        undefined,
+        { timeout: 120_000 },
+      );
+      await page.click('#video-start');
+      await page.waitForFunction(() => (window.videoResult?.classified ?? 0) > 0, undefined, {
+        timeout: 60_000,
+      });
+      await page.waitForTimeout(3000);
+      const running = await page.evaluate(() => window.videoResult!);
+      expect(running.error, harness.logs.slice(-20).join('\n')).toBeUndefined();
+      expect(running).toMatchObject({ backend: 'tfjs:wasm', model: 'resnet20_cifar', running: true });
+      expect(running.fps).toBeGreaterThan(0);
+      expect(Number(await page.textContent('#video-fps'))).toBeGreaterThan(0);
+      expect(await page.locator('#video-top tbody tr').count()).toBe(3);
+      // The model runs in the worker: every classified frame is a request to it and a reply.
+      expect(running.workerMessages).toBeGreaterThanOrEqual(2 * running.classified);
+      // Each kept frame's reported logits are what the float64 reference gives for its pixels.
+      const trained = set.models[0]!;
+      const reference = await referenceAdapter.compile(trained.graph, trained.weights, {
+        backend: 'float64',
+      });
+      try {
+        expect(running.frames.length).toBeGreaterThan(5);
+        for (const f of running.frames) {
+          const y = await reference.run(fashionInput(Uint8Array.from(f.pixels), 0, 1, set.preprocess));
+          const diff = f.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - y.data[i]!)), 0);
+          expect(diff, `frame ${f.frame}`).toBeLessThan(1e-3);
+          expect(f.top[0]!.label, `frame ${f.frame}`).toBe(set.classes[top2(y.data).top]);
+        }
+      } finally {
+        await reference.dispose();
+      }
+      // The generated source shows test images the network knows: nearly every frame gets the shown label
+      // (a frame read just as the source switches images may still show the previous one).
+      expect(running.shownFrames).toBeGreaterThan(20);
+      expect(running.shownAgree / running.shownFrames).toBeGreaterThan(0.9);
+      mkdirSync(REPORTS_DIR, { recursive: true });
+      await page.locator('#video-card').screenshot({ path: join(REPORTS_DIR, 'demo-video.png') });
+      writeFileSync(
+        join(REPORTS_DIR, 'demo-video.json'),
+        `${JSON.stringify({ measuredOn: machine(`Chromium ${harness.browser.version()} headless`), ...running, frames: undefined }, null, 2)}\n`,
+      );
+
+      // With the page's CPU slowed 8 times, preprocessing alone outlasts a frame: frames are dropped, never queued.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 8 });
+      const before = await page.evaluate(() => window.videoResult!);
+      await page.waitForTimeout(2500);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+      const slow = await page.evaluate(() => window.videoResult!);
+      expect(slow.classified).toBeGreaterThan(before.classified);
+      expect(slow.dropped).toBeGreaterThan(before.dropped);
+      expect(slow.maxInFlight).toBe(1);
+
+      await page.click('#video-stop');
+      const stopped = await page.evaluate(() => window.videoResult!);
+      await page.waitForTimeout(1500);
+      const later = await page.evaluate(() => ({
+        ...window.videoResult!,
+        paused: (document.getElementById('video') as HTMLVideoElement).paused,
+      }));
+      // No message to or from a worker and no frame read after Stop.
+      expect(later.workerMessages).toBe(stopped.workerMessages);
+      expect(later.classified).toBe(stopped.classified);
+      expect(later).toMatchObject({ running: false, paused: true });
+      expect(await page.textContent('#video-status')).toBe('stopped');
+    } finally {
+      await page.close();
+    }
   });
 });
