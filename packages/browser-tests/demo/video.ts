@@ -20,8 +20,8 @@ export interface VideoFrameResult {
   pixels: number[];
   logits: number[];
   top: { label: string; probability: number }[];
-  /** What the generated source was drawing when the frame was read (its true label), if generated. */
-  shown?: string;
+  /** What the generated source was drawing when the frame was read (a test image), if generated. */
+  shown?: { index: number; label: string };
   preprocessMs: number;
   modelMs: number;
 }
@@ -67,12 +67,12 @@ type VideoWithFrames = HTMLVideoElement & {
  */
 export class GeneratedSource {
   readonly canvas: HTMLCanvasElement;
-  /** The label of the image drawn last. */
-  shown = '';
+  /** The test image drawn last: its index in the sample and its label. */
+  shown = { index: -1, label: '' };
   /** The canvas's frames as a stream (drawn while started). */
   readonly stream: MediaStream;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly tiles: { label: string; canvas: OffscreenCanvas }[];
+  private readonly tiles: { index: number; label: string; canvas: OffscreenCanvas }[];
 
   constructor(
     set: TrainedSet,
@@ -94,7 +94,7 @@ export class GeneratedSource {
         img.data.set([v, v, v, 255], 4 * p);
       }
       ctx.putImageData(img, 0, 0);
-      return { label: classes[sample.labels[i]!]!, canvas: tile };
+      return { index: i, label: classes[sample.labels[i]!]!, canvas: tile };
     });
   }
 
@@ -115,7 +115,7 @@ export class GeneratedSource {
       const y = (size - side) / 2 + 8 * Math.cos(t * 0.7);
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(tile.canvas, Math.round(x), Math.round(y), side, side);
-      this.shown = tile.label;
+      this.shown = { index: tile.index, label: tile.label };
     };
     draw();
     this.timer = setInterval(draw, 1000 / this.fps);
@@ -356,7 +356,7 @@ export class LiveVideo {
       r.classified++;
       if (shown) {
         r.shownFrames++;
-        if (top[0]!.label === shown) r.shownAgree++;
+        if (top[0]!.label === shown.label) r.shownAgree++;
       }
       r.frames.push(last);
       if (r.frames.length > KEPT) r.frames.shift();

@@ -204,6 +204,17 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
       } finally {
         await reference.dispose();
       }
+      // What the network saw is the test image the source drew (scaled up and back down, so not bit for bit).
+      const plane = set.sample.size * set.sample.size;
+      const likeShown = running.frames.map((f) => {
+        const original = set.sample.images.subarray(f.shown!.index * plane, (f.shown!.index + 1) * plane);
+        return f.pixels.reduce((sum, v, i) => sum + Math.abs(v - original[i]!), 0) / plane;
+      });
+      // About 30 levels apart on average (edges move by a pixel); an inverted or wrong image is over 100. A frame
+      // read as the source switches images is the previous image: most frames, not all.
+      expect(likeShown.filter((d) => d < 64).length, likeShown.join(' ')).toBeGreaterThanOrEqual(
+        likeShown.length - 2,
+      );
       // The generated source shows test images the network knows: nearly every frame gets the shown label
       // (a frame read just as the source switches images may still show the previous one).
       expect(running.shownFrames).toBeGreaterThan(20);
