@@ -1,1 +1,15 @@
-export {};
+export { BACKENDS, type WebGpuCompileOptions, webgpuAdapter } from './adapter.js';
+export type { PlanLimits } from './engine.js';
+export { fromHalf, packHalf, toHalf, unpackHalf } from './f16.js';
+export type { Precision, StepKind, Tile } from './kernels.js';
+export { type BufferPlan, buildPlan, type Op, type Plan, packets, planBuffers, type Step } from './plan.js';
+export {
+  DEFAULT_TABLE,
+  fitTile,
+  LAYER_CLASSES,
+  type LayerClass,
+  layerClass,
+  lookupTable,
+  type TileTable,
+  tableName,
+} from './tables.js';

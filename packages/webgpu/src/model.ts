@@ -1,0 +1,732 @@
+import {
+  type EngineModel,
+  type Graph,
+  inferShapes,
+  ResblocksError,
+  type Shape,
+  type Weights,
+} from '@resblocks/spec';
+import {
+  createBuffer,
+  destroyBuffer,
+  deviceLost,
+  type Engine,
+  type PlanLimits,
+  pipelineFor,
+  pipelinesOn,
+} from './engine.js';
+import { packHalf, roundToHalf, unpackHalf } from './f16.js';
+import {
+  type BindingRole,
+  directConv,
+  eltwise,
+  gemmConv,
+  globalAvgPool,
+  type KernelSource,
+  LINEAR_THREADS,
+  pool,
+  poolLinear,
+  type Tile,
+} from './kernels.js';
+import { type BufferPlan, buildPlan, type Op, type Plan, packets, planBuffers, stepKinds } from './plan.js';
+import { fitTile, layerClass } from './tables.js';
+
+// GPUBufferUsage / GPUMapMode bits (the globals exist only once Dawn is installed in Node).
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const UNIFORM = 0x40;
+const STORAGE = 0x80;
+const UNIFORM_SLOT = 256;
+const INPUT_SHAPE_CACHE = 3;
+
+export interface ModelOptions {
+  /** Values runs may return (kept in buffers of their own, no fusion past them). */
+  readonly trace?: ReadonlySet<string>;
+  /** Lower limits than the device's (a shared device, or a test of the batch split). */
+  readonly limits?: Partial<PlanLimits>;
+  /** Tiles per layer class instead of the engine's table (the tuning script). */
+  readonly tiles?: Partial<Record<string, Tile>>;
+}
+
+/** A convolution's or linear layer's weights, laid out for its kernel and uploaded once. */
+interface Uploaded {
+  readonly weights?: GPUBuffer;
+  readonly bias?: GPUBuffer;
+  /** Per epilogue step: scale and shift of an affine step. */
+  readonly steps: readonly ({ scale: GPUBuffer; shift: GPUBuffer } | undefined)[];
+  /** The conv kernel its layout suits. */
+  readonly conv?: 'gemm' | 'direct';
+}
+
+const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * GEMM layout of a conv weight [Cout][Cin/g][KH][KW]: per group, K rows of (ky, kx, ci) with the
+ * input channels innermost (padded to four when there is one group), each row the group's output
+ * channels (padded to four) so a B-tile load is one packet.
+ */
+function gemmWeights(
+  w: Float32Array,
+  cout: number,
+  cin: number,
+  kh: number,
+  kw: number,
+  groups: number,
+): Float32Array {
+  const cinG = cin / groups;
+  const coutG = cout / groups;
+  const cinGp = groups === 1 ? ceil4(cinG) : cinG;
+  const coutGp = groups === 1 ? ceil4(coutG) : coutG;
+  const K = kh * kw * cinGp;
+  const out = new Float32Array(groups * K * coutGp);
+  for (let g = 0; g < groups; g++)
+    for (let co = 0; co < coutG; co++)
+      for (let ci = 0; ci < cinG; ci++)
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const src = ((((g * coutG + co) * cinG + ci) * kh + ky) * kw + kx) | 0;
+            const k = (ky * kw + kx) * cinGp + ci;
+            out[(g * K + k) * coutGp + co] = w[src]!;
+          }
+  return out;
+}
+
+/** Whether a grouped conv's groups fall on packet boundaries (the GEMM kernel's condition). */
+function gemmFits(groups: number, cin: number, cout: number): boolean {
+  return groups === 1 || ((cin / groups) % 4 === 0 && (cout / groups) % 4 === 0);
+}
+
+interface Dispatch {
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly x: number;
+  readonly y: number;
+  readonly label: string;
+}
+
+/** Splits a workgroup count over x and y when it exceeds one dimension's limit. */
+function grid(total: number, max: number): { x: number; y: number } {
+  if (total <= max) return { x: Math.max(1, total), y: 1 };
+  return { x: max, y: Math.ceil(total / max) };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** One batch size's buffers, bind groups and dispatches: the plan made concrete. */
+class Executor {
+  readonly dispatches: Dispatch[] = [];
+  readonly buffers: GPUBuffer[] = [];
+  readonly uniforms: GPUBuffer;
+  readonly staging: GPUBuffer;
+  readonly layout: BufferPlan;
+  /** Values read back after the pass, with their byte offset in the staging buffer. */
+  readonly readback: { value: string; offset: number; bytes: number }[] = [];
+  readonly labels: string[] = [];
+
+  constructor(
+    readonly model: WebGpuModel,
+    readonly shapes: ReadonlyMap<string, Shape>,
+    readonly batch: number,
+  ) {
+    const { engine, plan } = model;
+    const bpp = model.bytesPerPacket;
+    this.layout = planBuffers(plan, shapes, bpp);
+    for (const [i, size] of this.layout.sizes.entries())
+      this.buffers.push(createBuffer(engine, size, STORAGE | COPY_SRC | COPY_DST, `act${i}`));
+    this.uniforms = createBuffer(
+      engine,
+      Math.max(1, plan.ops.length) * UNIFORM_SLOT,
+      UNIFORM | COPY_DST,
+      'uniforms',
+    );
+    const words = new Uint32Array((Math.max(1, plan.ops.length) * UNIFORM_SLOT) / 4);
+    plan.ops.forEach((op, i) => {
+      const { kernel, params, workgroups } = model.kernelFor(op, shapes);
+      const pipeline = pipelineFor(engine, kernel);
+      const g = grid(workgroups, engine.limits.maxComputeWorkgroupsPerDimension);
+      params.GRIDX = g.x;
+      kernel.params.forEach((name, k) => {
+        const v = params[name];
+        if (v === undefined) throw new Error(`kernel ${kernel.label} has no value for ${name}`);
+        words[(i * UNIFORM_SLOT) / 4 + k] = v;
+      });
+      const entries = kernel.bindings.map((role, binding) => ({
+        binding,
+        resource: this.resource(op, role, i),
+      }));
+      const bindGroup = engine.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+      this.dispatches.push({ pipeline, bindGroup, ...g, label: kernel.label });
+      this.labels.push(kernel.label);
+    });
+    engine.device.queue.writeBuffer(this.uniforms, 0, words);
+    // What comes back: the output, then each traced value.
+    let offset = 0;
+    for (const value of [plan.graph.output, ...[...plan.pinned].filter((v) => v !== plan.graph.output)]) {
+      const bytes = packets(shapes.get(value)!) * bpp;
+      this.readback.push({ value, offset, bytes });
+      offset += bytes;
+    }
+    this.staging = createBuffer(engine, Math.max(16, offset), MAP_READ | COPY_DST, 'staging');
+  }
+
+  private buffer(value: string): GPUBuffer {
+    const b = this.layout.bufferOf.get(value);
+    if (b === undefined) throw new Error(`value '${value}' has no buffer`);
+    return this.buffers[b]!;
+  }
+
+  private resource(op: Op, role: BindingRole, index: number): GPUBufferBinding {
+    const up = this.model.uploaded.get(op.out);
+    const aliases = this.model.plan.aliases;
+    const stored = (v: string) => aliases.get(v) ?? v;
+    const bytes = (v: string) => packets(this.shapes.get(v)!) * this.model.bytesPerPacket;
+    switch (role.kind) {
+      case 'uniform':
+        return { buffer: this.uniforms, offset: index * UNIFORM_SLOT, size: UNIFORM_SLOT };
+      case 'out':
+        return { buffer: this.buffer(op.out), size: bytes(op.out) };
+      case 'in':
+        return { buffer: this.buffer(stored(op.input)), size: bytes(op.input) };
+      case 'weights':
+        return { buffer: up!.weights! };
+      case 'bias':
+        return { buffer: up!.bias! };
+      case 'scale':
+        return { buffer: up!.steps[role.step]!.scale };
+      case 'shift':
+        return { buffer: up!.steps[role.step]!.shift };
+      case 'residual': {
+        const step = (op as { steps: readonly { kind: string; other?: string }[] }).steps[role.step]!;
+        return { buffer: this.buffer(stored(step.other!)), size: bytes(step.other!) };
+      }
+    }
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) destroyBuffer(b);
+    destroyBuffer(this.uniforms);
+    destroyBuffer(this.staging);
+  }
+}
+
+/** What the last run cost on the queue. */
+export interface RunCounts {
+  readonly dispatches: number;
+  readonly submits: number;
+  readonly passes: number;
+  readonly subBatches: number;
+  readonly batch: number;
+}
+
+/** A compiled network: its plan, its weights on the device, and an executor per input shape. */
+export class WebGpuModel {
+  readonly plan: Plan;
+  readonly uploaded = new Map<string, Uploaded>();
+  readonly bytesPerPacket: number;
+  readonly limits: PlanLimits;
+  private readonly executors = new Map<string, Executor>();
+  private readonly weightBuffers: GPUBuffer[] = [];
+  weightBytes = 0;
+  runs = 0;
+  lastRun?: RunCounts;
+
+  constructor(
+    readonly engine: Engine,
+    readonly graph: Graph,
+    weights: Weights,
+    readonly options: ModelOptions = {},
+  ) {
+    this.plan = buildPlan(graph, weights, options.trace ?? new Set());
+    this.bytesPerPacket = engine.precision === 'f16' ? 8 : 16;
+    const l = options.limits ?? {};
+    this.limits = {
+      maxStorageBufferBindingSize: Math.min(
+        engine.limits.maxStorageBufferBindingSize,
+        l.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY,
+      ),
+      maxBufferSize: Math.min(engine.limits.maxBufferSize, l.maxBufferSize ?? Number.POSITIVE_INFINITY),
+      maxComputeWorkgroupsPerDimension: Math.min(
+        engine.limits.maxComputeWorkgroupsPerDimension,
+        l.maxComputeWorkgroupsPerDimension ?? Number.POSITIVE_INFINITY,
+      ),
+    };
+    for (const op of this.plan.ops) this.upload(op, weights);
+  }
+
+  /** Stored weights: f32, or binary16 pairs in f16 mode (rounded once on the CPU). */
+  private weightBuffer(data: Float32Array, label: string): GPUBuffer {
+    const bytes = this.engine.precision === 'f16' ? packHalf(data) : data;
+    return this.f32Buffer(bytes, label);
+  }
+
+  private f32Buffer(data: Float32Array | Uint16Array, label: string): GPUBuffer {
+    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+    const cap = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    if (size > cap) {
+      throw new ResblocksError(
+        'BACKEND_FAILED',
+        `webgpu:${this.engine.backend}: '${label}' needs a ${mib(size)} buffer, more than this device's maxStorageBufferBindingSize/maxBufferSize (${mib(cap)}); weights cannot be split by batch`,
+        { backend: `webgpu:${this.engine.backend}`, limit: 'maxStorageBufferBindingSize', bytes: size },
+      );
+    }
+    const buffer = createBuffer(this.engine, size, STORAGE | COPY_DST, label);
+    this.engine.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.weightBuffers.push(buffer);
+    this.weightBytes += size;
+    return buffer;
+  }
+
+  private stepBuffers(op: Op): Uploaded['steps'] {
+    if (op.kind !== 'conv' && op.kind !== 'eltwise') return [];
+    return op.steps.map((s) =>
+      s.kind === 'affine'
+        ? {
+            scale: this.f32Buffer(s.scale, `${s.node}.scale`),
+            shift: this.f32Buffer(s.shift, `${s.node}.shift`),
+          }
+        : undefined,
+    );
+  }
+
+  private upload(op: Op, weights: Weights): void {
+    if (op.kind === 'conv') {
+      const n = op.node;
+      const w = weights.get(n.weight)!.data;
+      const b = new Float32Array(ceil4(n.outChannels));
+      if (n.bias) b.set(weights.get(n.bias)!.data);
+      const conv = gemmFits(n.groups, n.inChannels, n.outChannels) ? 'gemm' : 'direct';
+      const laid =
+        conv === 'gemm'
+          ? gemmWeights(w, n.outChannels, n.inChannels, n.kernel[0], n.kernel[1], n.groups)
+          : this.engine.precision === 'f16'
+            ? roundToHalf(w)
+            : w;
+      this.uploaded.set(op.out, {
+        weights: conv === 'gemm' ? this.weightBuffer(laid, n.weight) : this.f32Buffer(laid, n.weight),
+        bias: this.f32Buffer(b, `${n.name}.bias`),
+        steps: this.stepBuffers(op),
+        conv,
+      });
+    } else if (op.kind === 'linear') {
+      const n = op.node;
+      const w = weights.get(n.weight)!.data;
+      // [Fout][Cin] to [Cin padded to 4][Fout padded to 4]: each thread reads its own column.
+      const fp = ceil4(n.outFeatures);
+      const t = new Float32Array(ceil4(n.inFeatures) * fp);
+      for (let o = 0; o < n.outFeatures; o++)
+        for (let c = 0; c < n.inFeatures; c++) t[c * fp + o] = w[o * n.inFeatures + c]!;
+      const b = new Float32Array(fp);
+      if (n.bias) b.set(weights.get(n.bias)!.data);
+      this.uploaded.set(op.out, {
+        weights: this.weightBuffer(t, n.weight),
+        bias: this.f32Buffer(b, `${n.name}.bias`),
+        steps: [],
+      });
+    } else if (op.kind === 'eltwise') {
+      this.uploaded.set(op.out, { steps: this.stepBuffers(op) });
+    }
+  }
+
+  /** The kernel, its uniform values and its workgroup count for an op at these shapes. */
+  kernelFor(
+    op: Op,
+    shapes: ReadonlyMap<string, Shape>,
+  ): { kernel: KernelSource; params: Record<string, number>; workgroups: number } {
+    const p = this.engine.precision;
+    const inShape = shapes.get(op.input)! as number[];
+    const outShape = shapes.get(op.out)! as number[];
+    const [N, C, H = 1, W = 1] = inShape as [number, number, number?, number?];
+    const [, CO, OH = 1, OW = 1] = outShape as [number, number, number?, number?];
+    const CP4 = Math.ceil(C / 4);
+    const OP4 = Math.ceil(CO / 4);
+    const linear = (total: number) => Math.ceil(total / LINEAR_THREADS);
+    switch (op.kind) {
+      case 'conv': {
+        const n = op.node;
+        const window = {
+          KH: n.kernel[0],
+          KW: n.kernel[1],
+          SH: n.stride[0],
+          SW: n.stride[1],
+          PT: n.pads[0],
+          PL: n.pads[1],
+          DH: n.dilation[0],
+          DW: n.dilation[1],
+        };
+        const kinds = stepKinds(op.steps);
+        if (this.uploaded.get(op.out)!.conv === 'direct') {
+          const total = N * OH * OW * OP4;
+          return {
+            kernel: directConv(p, kinds),
+            params: {
+              H,
+              W,
+              CP4,
+              OH,
+              OW,
+              OP4,
+              ...window,
+              CING: n.inChannels / n.groups,
+              COUTG: n.outChannels / n.groups,
+              COUT: n.outChannels,
+              TOTAL: total,
+            },
+            workgroups: linear(total),
+          };
+        }
+        const g = n.groups;
+        const CING4 = g === 1 ? CP4 : n.inChannels / g / 4;
+        const COUTG4 = g === 1 ? OP4 : n.outChannels / g / 4;
+        const M = N * OH * OW;
+        const cls = layerClass({
+          kernel: n.kernel,
+          stride: n.stride,
+          pads: n.pads,
+          groups: g,
+          inPerGroup: n.inChannels / g,
+          outPerGroup: n.outChannels / g,
+          rows: M,
+        });
+        const tile = fitTile(this.options.tiles?.[cls] ?? this.engine.table.classes[cls], M, COUTG4 * 4);
+        const pointwise =
+          n.kernel[0] === 1 &&
+          n.kernel[1] === 1 &&
+          n.stride[0] === 1 &&
+          n.stride[1] === 1 &&
+          n.pads.every((v) => v === 0);
+        const TILESM = Math.ceil(M / tile.tm);
+        const TILESN = Math.ceil(COUTG4 / (tile.tn / 4));
+        const WGS = TILESM * TILESN * g;
+        return {
+          kernel: gemmConv({ precision: p, tile, pointwise, steps: kinds, label: cls }),
+          params: {
+            H,
+            W,
+            CP4,
+            OH,
+            OW,
+            OP4,
+            ...window,
+            CING4,
+            COUTG4,
+            K4: n.kernel[0] * n.kernel[1] * CING4,
+            M,
+            TILESM,
+            TILESN,
+            WGS,
+          },
+          workgroups: WGS,
+        };
+      }
+      case 'eltwise': {
+        const total = packets(outShape);
+        return {
+          kernel: eltwise(p, stepKinds(op.steps)),
+          params: { TOTAL: total, OP4 },
+          workgroups: linear(total),
+        };
+      }
+      case 'maxpool':
+      case 'avgpool': {
+        const n = op.node;
+        const total = N * OH * OW * CP4;
+        return {
+          kernel: pool(
+            p,
+            op.kind === 'maxpool' ? 'max' : 'avg',
+            op.kind === 'avgpool' && op.node.countIncludePad,
+          ),
+          params: {
+            H,
+            W,
+            CP4,
+            OH,
+            OW,
+            KH: n.kernel[0],
+            KW: n.kernel[1],
+            SH: n.stride[0],
+            SW: n.stride[1],
+            PT: n.pads[0],
+            PL: n.pads[1],
+            PB: n.pads[2],
+            PR: n.pads[3],
+            TOTAL: total,
+          },
+          workgroups: linear(total),
+        };
+      }
+      case 'gap': {
+        const total = N * CP4;
+        return {
+          kernel: globalAvgPool(p),
+          params: { HW: H * W, CP4, TOTAL: total },
+          workgroups: linear(total),
+        };
+      }
+      case 'linear': {
+        if (!op.pooled && inShape.length === 4 && H * W !== 1) {
+          throw new ResblocksError(
+            'UNKNOWN_OP',
+            `webgpu: '${op.node.name}' reads a flatten of ${H}x${W} pixels; only a flatten of 1x1 maps runs here`,
+            { node: op.node.name },
+          );
+        }
+        const FP4 = Math.ceil(op.node.outFeatures / 4);
+        const groups = Math.ceil(FP4 / LINEAR_THREADS);
+        return {
+          kernel: poolLinear(p, CP4),
+          params: { HW: H * W, FP4, GROUPS: groups, WGS: N * groups },
+          workgroups: N * groups,
+        };
+      }
+    }
+  }
+
+  /** The largest sub-batch whose buffers and dispatches fit the limits, or an error naming the limit. */
+  private subBatch(shape: readonly number[]): number {
+    const one = inferShapes(this.graph, [1, ...shape.slice(1)]);
+    const bpp = this.bytesPerPacket;
+    const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    let largest = 0;
+    let which = this.graph.input;
+    for (const [v, s] of one) {
+      const b = packets(s) * bpp;
+      if (b > largest) {
+        largest = b;
+        which = v;
+      }
+    }
+    const bid = `webgpu:${this.engine.backend}`;
+    if (largest > limit) {
+      throw new ResblocksError(
+        'INPUT_TOO_LARGE',
+        `${bid}: one ${shape.slice(2).join('x')} image needs a ${mib(largest)} buffer for '${which}', more than this device's maxStorageBufferBindingSize (${mib(limit)}); use a smaller input`,
+        { backend: bid, limit: 'maxStorageBufferBindingSize', bytes: largest, max: limit },
+      );
+    }
+    const maxX = this.limits.maxComputeWorkgroupsPerDimension;
+    const fits = (n: number): boolean => {
+      const shapes = n === 1 ? one : inferShapes(this.graph, [n, ...shape.slice(1)]);
+      for (const [, s] of shapes) if (packets(s) * bpp > limit) return false;
+      return this.plan.ops.every((op) => this.kernelFor(op, shapes).workgroups <= maxX * maxX);
+    };
+    if (!fits(1)) {
+      throw new ResblocksError(
+        'INPUT_TOO_LARGE',
+        `${bid}: one ${shape.slice(2).join('x')} image needs more than ${maxX}x${maxX} workgroups in a dispatch (maxComputeWorkgroupsPerDimension); use a smaller input`,
+        { backend: bid, limit: 'maxComputeWorkgroupsPerDimension', max: maxX },
+      );
+    }
+    let n = Math.min(shape[0]!, Math.max(1, Math.floor(limit / largest)));
+    while (n > 1 && !fits(n)) n = Math.max(1, Math.floor(n / 2));
+    return n;
+  }
+
+  private forget(shape: readonly number[]): void {
+    const key = shape.join('x');
+    this.executors.get(key)?.destroy();
+    this.executors.delete(key);
+  }
+
+  executorFor(shape: readonly number[], shapes: ReadonlyMap<string, Shape>): Executor {
+    const key = shape.join('x');
+    let exe = this.executors.get(key);
+    if (exe) {
+      this.executors.delete(key);
+      this.executors.set(key, exe);
+      return exe;
+    }
+    const batch = this.subBatch(shape);
+    const subShapes = batch === shape[0] ? shapes : inferShapes(this.graph, [batch, ...shape.slice(1)]);
+    exe = new Executor(this, subShapes, batch);
+    this.executors.set(key, exe);
+    while (this.executors.size > INPUT_SHAPE_CACHE) {
+      const [oldKey, old] = this.executors.entries().next().value as [string, Executor];
+      this.executors.delete(oldKey);
+      old.destroy();
+    }
+    return exe;
+  }
+
+  private upload4(data: Float32Array, shape: readonly number[], n0: number, n1: number): ArrayBufferView {
+    // NCHW to NHWC packets, channels padded with zeros.
+    const [, C, H, W] = shape as [number, number, number, number];
+    const cp = ceil4(C);
+    const hw = H * W;
+    const out = new Float32Array((n1 - n0) * hw * cp);
+    for (let n = n0; n < n1; n++)
+      for (let c = 0; c < C; c++) {
+        const src = (n * C + c) * hw;
+        const dst = (n - n0) * hw * cp + c;
+        for (let p = 0; p < hw; p++) out[dst + p * cp] = data[src + p]!;
+      }
+    return this.engine.precision === 'f16' ? packHalf(out) : out;
+  }
+
+  /** Reads a stored value back into NCHW float32 ([N, F] for 2-D values). */
+  private unpack(bytes: ArrayBuffer, offset: number, shape: Shape, into: Float32Array, n0: number): void {
+    const [N, C, H = 1, W = 1] = shape as number[] as [number, number, number?, number?];
+    const cp = ceil4(C);
+    const hw = H * W;
+    const count = N * hw * cp;
+    const vals =
+      this.engine.precision === 'f16'
+        ? unpackHalf(new Uint16Array(bytes, offset, count))
+        : new Float32Array(bytes, offset, count);
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        const dst = ((n0 + n) * C + c) * hw;
+        const src = n * hw * cp + c;
+        for (let p = 0; p < hw; p++) into[dst + p] = vals[src + p * cp]!;
+      }
+  }
+
+  async run(
+    input: Float32Array,
+    shape: readonly number[],
+    shapes: ReadonlyMap<string, Shape>,
+    trace?: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ output: Float32Array; values: Map<string, Float32Array> }> {
+    const engine = this.engine;
+    if (engine.lost) throw deviceLost(engine);
+    engine.device.pushErrorScope('validation');
+    let exe: Executor;
+    try {
+      exe = this.executorFor(shape, shapes);
+    } finally {
+      const error = await engine.device.popErrorScope();
+      if (error) {
+        this.forget(shape);
+        // biome-ignore lint/correctness/noUnsafeFinally: the validation error is the failure to report
+        throw new Error(`WebGPU validation while building the plan for ${shape.join('x')}: ${error.message}`);
+      }
+    }
+    const N = shape[0]!;
+    const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+    const output = new Float32Array(size(shapes.get(this.graph.output)!));
+    const values = new Map<string, Float32Array>();
+    for (const t of trace ?? []) values.set(t, new Float32Array(size(shapes.get(t)!)));
+    const device = engine.device;
+    let submits = 0;
+    let chunks = 0;
+    for (let n0 = 0; n0 < N; n0 += exe.batch) {
+      if (signal?.aborted) break;
+      const n1 = Math.min(N, n0 + exe.batch);
+      // A short last chunk runs the whole sub-batch plan; the rows past it are left over and not read.
+      const data = this.upload4(input, shape, n0, n1);
+      device.pushErrorScope('validation');
+      device.queue.writeBuffer(
+        exe.buffers[exe.layout.bufferOf.get(this.graph.input)!]!,
+        0,
+        data.buffer,
+        data.byteOffset,
+        data.byteLength,
+      );
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      for (const d of exe.dispatches) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(d.x, d.y);
+      }
+      pass.end();
+      for (const r of exe.readback) {
+        const buf = exe.buffers[exe.layout.bufferOf.get(this.plan.aliases.get(r.value) ?? r.value)!]!;
+        encoder.copyBufferToBuffer(buf, 0, exe.staging, r.offset, r.bytes);
+      }
+      device.queue.submit([encoder.finish()]);
+      submits++;
+      chunks++;
+      const errors = device.popErrorScope();
+      try {
+        await exe.staging.mapAsync(MAP_READ);
+      } catch (e) {
+        if (engine.lost) throw deviceLost(engine);
+        throw e;
+      }
+      const error = await errors;
+      if (error) {
+        exe.staging.unmap();
+        throw new Error(`WebGPU validation: ${error.message}`);
+      }
+      const bytes = exe.staging.getMappedRange();
+      const rows = n1 - n0;
+      for (const r of exe.readback) {
+        const full = exe.shapes.get(r.value)!;
+        const part = [rows, ...full.slice(1)];
+        if (r.value === this.graph.output) this.unpack(bytes, r.offset, part, output, n0);
+        const traced = values.get(r.value);
+        if (traced) this.unpack(bytes, r.offset, part, traced, n0);
+      }
+      exe.staging.unmap();
+    }
+    if (engine.lost) throw deviceLost(engine);
+    this.runs++;
+    this.lastRun = {
+      dispatches: exe.dispatches.length * chunks,
+      submits,
+      passes: chunks,
+      subBatches: chunks,
+      batch: exe.batch,
+    };
+    return { output, values };
+  }
+
+  info(): Record<string, unknown> {
+    const last = [...this.executors.values()].at(-1);
+    const kernels = last ? [...new Set(last.labels)] : [];
+    return {
+      backend: this.engine.backend,
+      engine: 'resblocks WGSL',
+      storage: this.engine.precision === 'f16' ? 'f16 (packed pairs), f32 accumulation' : 'f32',
+      adapter: this.engine.adapter,
+      features: this.engine.features,
+      table: this.engine.tableFile ?? 'default',
+      runs: this.runs,
+      plan: {
+        ops: this.plan.ops.length,
+        fusedNodes: this.plan.fusedNodes,
+        weightBytes: this.weightBytes,
+        ...(last
+          ? {
+              batch: last.batch,
+              buffers: last.layout.sizes.length,
+              activationBytes: last.layout.totalBytes,
+              unsharedBytes: last.layout.unsharedBytes,
+              peakLiveBytes: last.layout.peakLiveBytes,
+              pipelines: new Set(last.dispatches.map((d) => d.pipeline)).size,
+              kernelClasses: kernels,
+            }
+          : {}),
+        pipelinesOnDevice: pipelinesOn(this.engine.device),
+      },
+      builtShapes: [...this.executors.keys()],
+      ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+    };
+  }
+
+  release(): void {
+    for (const exe of this.executors.values()) exe.destroy();
+    this.executors.clear();
+    for (const b of this.weightBuffers) destroyBuffer(b);
+    this.weightBuffers.length = 0;
+  }
+}
+
+/** The kit's view of a model. */
+export function engineModel(model: WebGpuModel): EngineModel {
+  return {
+    async run(input, { shapes, signal, trace }) {
+      const { output, values } = await model.run(input.data, input.shape, shapes, trace, signal);
+      return trace ? { output, values } : output;
+    },
+    async release() {
+      model.release();
+    },
+    info: () => model.info(),
+  };
+}
