@@ -357,7 +357,7 @@ function setUpVideo(fashion: FashionDemo, probed: ProbedBackend[], chosenId: Bac
     if (pixels) drawPixels($<HTMLCanvasElement>('video-converted'), pixels);
     if (last) showTop(last);
     if (r.error) videoStatus(`failed: ${r.error}`);
-    else videoStatus(r.running ? `running on ${r.backend} (${r.model}, in a Web Worker)` : 'stopped');
+    else videoStatus(r.running ? `${r.model} on ${r.backend}, in a Web Worker` : 'stopped');
     start.disabled = r.running;
     stop.disabled = !r.running;
   });
