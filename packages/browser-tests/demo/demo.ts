@@ -385,10 +385,16 @@ function setUpVideo(fashion: FashionDemo, probed: ProbedBackend[], chosenId: Bac
       } else live.useGenerated(GENERATED);
       const p = probed.find((b) => b.id === backendSelect.value)!;
       videoStatus(`compiling ${$<HTMLSelectElement>('fashion-model').value} on ${p.id} in a Web Worker…`);
-      await live.start(p, $<HTMLSelectElement>('fashion-model').value, source);
+      stop.disabled = false;
+      if (!(await live.start(p, $<HTMLSelectElement>('fashion-model').value, source))) {
+        videoStatus('stopped');
+        start.disabled = false;
+        stop.disabled = true;
+      }
     } catch (e) {
       videoStatus(`failed: ${(e as Error).message}`);
       start.disabled = false;
+      stop.disabled = true;
     }
   });
   stop.addEventListener('click', () => live.stop());

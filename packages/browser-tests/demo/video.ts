@@ -170,6 +170,8 @@ export class LiveVideo {
   private messages = 0;
   private generated?: GeneratedSource;
   private stream?: MediaStream;
+  /** Bumped by every start and stop, so a start that a stop overtook does not begin its loop. */
+  private session = 0;
 
   constructor(
     private readonly video: VideoWithFrames,
@@ -253,12 +255,26 @@ export class LiveVideo {
     this.video.srcObject = null;
   }
 
-  /** Compiles the network in a worker (once per backend and network) and starts the frame loop. */
-  async start(p: ProbedBackend, name: string, source: string): Promise<void> {
+  /**
+   * Compiles the network in a worker (once per backend and network) and starts the frame loop.
+   * False when stop() came first (during the compile or the warm-up pass).
+   */
+  async start(p: ProbedBackend, name: string, source: string): Promise<boolean> {
     this.stop();
-    const model = await this.model(p, name);
-    // One tiny pass first, so the first frame's time is not the engine's warm-up.
-    await model.run(fashionInput(new Uint8Array(28 * 28), 0, 1, this.set.preprocess));
+    const session = ++this.session;
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      const model = await this.model(p, name);
+      // One tiny pass first, so the first frame's time is not the engine's warm-up.
+      if (session === this.session)
+        await model.run(fashionInput(new Uint8Array(28 * 28), 0, 1, this.set.preprocess), {
+          signal: abort.signal,
+        });
+    } catch (e) {
+      if (session === this.session) throw e;
+    }
+    if (session !== this.session) return false;
     this.result = {
       backend: p.id,
       model: name,
@@ -279,7 +295,6 @@ export class LiveVideo {
     };
     this.times = [];
     this.firstPresented = -1;
-    this.abort = new AbortController();
     this.generated?.start();
     if (
       typeof PerformanceObserver !== 'undefined' &&
@@ -294,10 +309,12 @@ export class LiveVideo {
     this.frameHandle = this.video.requestVideoFrameCallback(this.onFrame);
     await this.video.play();
     this.show(this.result);
+    return true;
   }
 
   /** Stops the loop: no further frame is read, the run in flight is abandoned, the video pauses. */
   stop(): void {
+    this.session++;
     if (this.frameHandle !== undefined) this.video.cancelVideoFrameCallback(this.frameHandle);
     this.frameHandle = undefined;
     this.abort?.abort();

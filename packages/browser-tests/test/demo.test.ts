@@ -260,6 +260,22 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
       expect(later.classified).toBe(stopped.classified);
       expect(later).toMatchObject({ running: false, paused: true });
       expect(await page.textContent('#video-status')).toBe('stopped');
+
+      // Stop while Start is still compiling (another network: a fresh compile in the worker): nothing starts.
+      await page.selectOption('#fashion-model', 'resnext29_8x4d_cifar');
+      await page.click('#video-start');
+      await page.click('#video-stop');
+      await page.waitForFunction(
+        () => !(document.getElementById('video-start') as HTMLButtonElement).disabled,
+      );
+      await page.waitForTimeout(1000);
+      expect(await page.textContent('#video-status')).toBe('stopped');
+      const cancelled = await page.evaluate(() => window.videoResult!);
+      expect(cancelled).toMatchObject({
+        model: 'resnet20_cifar',
+        running: false,
+        classified: later.classified,
+      });
     } finally {
       await page.close();
     }
