@@ -261,12 +261,17 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
       expect(later).toMatchObject({ running: false, paused: true });
       expect(await page.textContent('#video-status')).toBe('stopped');
 
-      // Stop while Start is still compiling (another network: a fresh compile in the worker): nothing starts.
+      // Stop while Start is still compiling (another network, so a fresh compile in the worker): nothing starts.
       await page.selectOption('#fashion-model', 'resnext29_8x4d_cifar');
-      await page.click('#video-start');
-      await page.click('#video-stop');
+      // Both clicks in one task: Stop lands before the compile can finish.
+      await page.evaluate(() => {
+        document.getElementById('video-start')!.click();
+        document.getElementById('video-stop')!.click();
+      });
       await page.waitForFunction(
         () => !(document.getElementById('video-start') as HTMLButtonElement).disabled,
+        undefined,
+        { timeout: 60_000 },
       );
       await page.waitForTimeout(1000);
       expect(await page.textContent('#video-status')).toBe('stopped');
