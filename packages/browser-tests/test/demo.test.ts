@@ -281,6 +281,61 @@ describe.skipIf(missing !== undefined)(`demo page in Chromium${missing ? ` (${mi
         running: false,
         classified: later.classified,
       });
+
+      // A video file: a second and a half of a dark bar on white recorded as webm in the page, picked in the input.
+      await page.evaluate(async () => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 160;
+        const ctx = canvas.getContext('2d')!;
+        const recorder = new MediaRecorder(canvas.captureStream(30), { mimeType: 'video/webm' });
+        const chunks: Blob[] = [];
+        recorder.ondataavailable = (e) => chunks.push(e.data);
+        const stopped = new Promise((resolve) => {
+          recorder.onstop = resolve;
+        });
+        recorder.start();
+        let frame = 0;
+        const timer = setInterval(() => {
+          ctx.fillStyle = '#fff';
+          ctx.fillRect(0, 0, 160, 160);
+          ctx.fillStyle = '#222';
+          ctx.fillRect(60, 20 + (frame++ % 10), 40, 110);
+        }, 33);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        recorder.stop();
+        clearInterval(timer);
+        await stopped;
+        const files = new DataTransfer();
+        files.items.add(new File(chunks, 'bar.webm', { type: 'video/webm' }));
+        (document.getElementById('video-file') as HTMLInputElement).files = files.files;
+        const source = document.getElementById('video-source') as HTMLSelectElement;
+        source.value = 'file';
+        source.dispatchEvent(new Event('change'));
+      });
+      await page.selectOption('#fashion-model', 'resnet20_cifar');
+      await page.click('#video-start');
+      await page.waitForFunction(
+        () => window.videoResult?.source === 'file' && window.videoResult.classified > 10,
+        undefined,
+        { timeout: 60_000 },
+      );
+      const fromFile = await page.evaluate(() => window.videoResult!);
+      expect(fromFile).toMatchObject({
+        backend: 'tfjs:wasm',
+        model: 'resnet20_cifar',
+        running: true,
+        maxInFlight: 1,
+      });
+      const again = await referenceAdapter.compile(trained.graph, trained.weights, { backend: 'float64' });
+      try {
+        for (const f of fromFile.frames) {
+          const y = await again.run(fashionInput(Uint8Array.from(f.pixels), 0, 1, set.preprocess));
+          expect(f.top[0]!.label, `file frame ${f.frame}`).toBe(set.classes[top2(y.data).top]);
+        }
+      } finally {
+        await again.dispose();
+      }
+      await page.click('#video-stop');
     } finally {
       await page.close();
     }
