@@ -4,7 +4,7 @@
 //   docs/data/bench.json       bench JSON files found under packages/*/reports and packages/*/bench, plus --bench runs
 //   docs/data/accuracy.json    the trained networks' record and the `resblocks accuracy --json` files in docs/data/accuracy/
 //   docs/public/benchmarks-<model>-<size>.svg one chart per model (bench-charts.mjs); docs/public/diagrams/*.svg;
-//   docs/public/demo.png and demo-fashion.png (the demo test's screenshots)
+//   docs/public/demo.png, demo-fashion.png and demo-video.png (the demo test's screenshots)
 // Usage: node docs/scripts/generate-data.mjs [--bench]   (build the packages first: npm run build)
 // --bench times resnet18 at 224x224, batch 1, on each available Node backend that is not a software GPU or plain JS.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -298,7 +298,7 @@ write('accuracy.json', {
   runs: accuracyRuns(),
 });
 drawDiagrams();
-for (const shot of ['demo.png', 'demo-fashion.png']) {
+for (const shot of ['demo.png', 'demo-fashion.png', 'demo-video.png']) {
   const file = join(packagesDir, 'browser-tests', 'reports', shot);
   if (existsSync(file)) copyFileSync(file, join(publicDir, shot));
 }
