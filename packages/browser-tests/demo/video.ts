@@ -195,7 +195,7 @@ export class LiveVideo {
       }
       h = hostAdapter(p.adapter, {
         createWorker: () => {
-          const w = new CountingWorker(`./video-worker.js?adapter=${p.adapter.id}`, { type: 'module' });
+          const w = new CountingWorker(`./hosted-worker.js?adapter=${p.adapter.id}`, { type: 'module' });
           w.addEventListener('message', count);
           return w;
         },
