@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Packs every public package, installs the tarballs into a new project outside the workspace (in the OS temp
-// folder) the way a user would, and runs them there:
+// folder) the way a user would (scripts/pack.mjs, shared with the bundler apps), and runs them there:
 //   - imports every package and subpath export;
 //   - runs resnet8_cifar on tfjs:wasm, onnx-web:wasm, onnx-node:cpu and gpujs:cpu and compares each with the float64 reference
 //     under the tolerance policy, and the shipped PyTorch fixture of the same network;
@@ -8,27 +8,12 @@
 //   - runs the `resblocks` bin (`resblocks backends --json`).
 // Third-party dependencies come from the npm registry or the local cache (--prefer-offline); no install scripts run.
 // Usage: node scripts/pack-smoke.mjs [--keep]   (build first: npm run build). Exit status 1 on any failure.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+// The packed packages are PUBLIC_PACKAGES in scripts/pack.mjs (shared with scripts/bundler-apps.mjs).
+import { installedProject, ROOT as root } from './pack.mjs';
 import { run } from './run-command.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PUBLIC_PACKAGES = [
-  'image',
-  'spec',
-  'conformance',
-  'tfjs',
-  'onnx',
-  'onnx-web',
-  'onnx-node',
-  'gpujs',
-  'worker',
-  'cli',
-];
-// Optional peers a user installs to run the native backend the smoke test runs (onnx-node:cpu).
-const PEERS = { 'onnxruntime-node': '1.30.0' };
 const keep = process.argv.includes('--keep');
 const started = performance.now();
 
@@ -39,48 +24,22 @@ function fail(step, r) {
   process.exitCode = 1;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'resblocks-pack-smoke-'));
-const tarballs = join(work, 'tarballs');
-const project = join(work, 'project');
+// 1. Pack, 2. a fresh project that depends on the tarballs only (both once per build, see scripts/pack.mjs).
+let installed;
 try {
-  // 1. Pack.
-  mkdirSync(tarballs);
-  mkdirSync(project);
-  const packed = [];
-  for (const name of PUBLIC_PACKAGES) {
-    const dir = join(root, 'packages', name);
-    const r = run(
-      'npm',
-      ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs],
-      dir,
-      600_000,
-    );
-    if (r.status !== 0) {
-      fail(`npm pack packages/${name}`, r);
-      process.exit(1);
-    }
-    const [info] = JSON.parse(r.stdout);
-    packed.push({ name: info.name, file: join(tarballs, info.filename) });
-  }
-  console.log(`✓ packed ${packed.map((p) => p.name).join(', ')}`);
-
-  // 2. A fresh project that depends on the tarballs only.
-  writeFileSync(
-    join(project, 'package.json'),
-    `${JSON.stringify({ name: 'resblocks-smoke', private: true, type: 'module', dependencies: { ...Object.fromEntries(packed.map((p) => [p.name, `file:${p.file}`])), ...PEERS } }, null, 2)}\n`,
-  );
-  const install = run(
-    'npm',
-    ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-    project,
-    900_000,
-  );
-  if (install.status !== 0) {
-    fail('npm install of the tarballs', install);
-    process.exit(1);
-  }
-  console.log(`✓ installed the tarballs in ${project}`);
-
+  // onnxruntime-node: the optional peer a user installs to run the native backend the smoke test runs (onnx-node:cpu).
+  installed = await installedProject({ name: 'pack-smoke', extra: { 'onnxruntime-node': '1.30.0' } });
+} catch (e) {
+  console.error(`✗ ${e.message}`);
+  process.exit(1);
+}
+console.log(`✓ packed ${installed.packed.map((t) => t.name).join(', ')}`);
+console.log(
+  `✓ installed the tarballs in ${installed.project}${installed.reused ? " (this build's install, reused)" : ''}`,
+);
+// This run's files go in a folder of the project; its node_modules are found from there.
+const project = mkdtempSync(join(installed.project, 'smoke-'));
+try {
   // 3. Use them like an application would.
   copyFileSync(join(root, 'packages/image/fixtures/optimized-q30.jpg'), join(project, 'picture.jpg'));
   writeFileSync(
@@ -183,12 +142,12 @@ process.exit(problems.length ? 1 : 0);
   else console.log(`✓ npx resblocks backends: ${JSON.stringify(backends).length} bytes of JSON`);
 
   const version = JSON.parse(
-    readFileSync(join(project, 'node_modules', 'resblocks', 'package.json'), 'utf8'),
+    readFileSync(join(installed.project, 'node_modules', 'resblocks', 'package.json'), 'utf8'),
   ).version;
   console.log(
     `${process.exitCode ? '✗' : '✓'} pack smoke test of resblocks ${version} ${process.exitCode ? 'FAILED' : 'passed'} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
 } finally {
-  if (keep) console.log(`kept ${work}`);
-  else rmSync(work, { recursive: true, force: true });
+  if (keep) console.log(`kept ${project}`);
+  else rmSync(project, { recursive: true, force: true });
 }

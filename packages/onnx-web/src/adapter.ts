@@ -1,14 +1,37 @@
 import { exportOnnx, INPUT_NAME, OPSET, probeModel } from '@resblocks/onnx';
-import { defineAdapter, type EngineBackend } from '@resblocks/spec';
+import { defineAdapter, type EngineBackend, isNode, ResblocksError } from '@resblocks/spec';
 import { type OnnxWebCompileOptions, sessionSettings, validateOptions } from './options.js';
 import { type EpName, loadRuntime, type Runtime } from './runtime.js';
 import { createSession, liveSessions, OnnxWebModel, runtimeInfo } from './session.js';
+import { describeStatus, watchWasmFetches } from './wasm-fetch.js';
+
+export const WASM_FIX =
+  "serve the file at that URL (bundlers emit onnxruntime-web's .wasm when the app imports @resblocks/onnx-web), " +
+  "or set env.wasm.wasmPaths on both 'onnxruntime-web' and 'onnxruntime-web/webgpu' to where it is hosted, " +
+  'before the first onnx-web model (see the bundlers guide)';
+
+/** ORT fetches and starts its wasm in the first session: a failed fetch is named with its URL and status. */
+async function firstSession(rt: Runtime, bytes: Uint8Array) {
+  const watch = isNode() ? undefined : watchWasmFetches(/tfjs-backend-wasm/);
+  try {
+    return await createSession(rt, bytes);
+  } catch (e) {
+    const failed = await watch?.failed();
+    if (!failed) throw e;
+    throw new ResblocksError(
+      'BACKEND_UNAVAILABLE',
+      `onnx-web:${rt.ep} is unavailable: onnxruntime-web's WebAssembly binary ${failed.url} could not be fetched (${describeStatus(failed.status)}); ${WASM_FIX}`,
+      { backend: `onnx-web:${rt.ep}`, url: failed.url, status: failed.status },
+      { cause: e },
+    );
+  }
+}
 
 /** Loads the EP's build and runs the probe model on it, so an opened backend has really run. */
 async function open(ep: EpName): Promise<Runtime> {
   const rt = await loadRuntime(ep);
   const probe = probeModel();
-  const session = await createSession(rt, probe.bytes);
+  const session = await firstSession(rt, probe.bytes);
   const release = () => rt.guard(() => session.release());
   try {
     const x = new rt.ort.Tensor('float32', probe.input, probe.shape);

@@ -8,6 +8,7 @@ import {
   webglRenderer,
 } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
+import { describeStatus, watchWasmFetches } from './wasm-fetch.js';
 
 export type TfjsBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu' | 'tensorflow';
 
@@ -29,7 +30,59 @@ export interface LoadedBackend {
   readonly gpu?: WebGpuAdapterInfo;
   /** Which native package provided 'tensorflow'. */
   readonly nativePackage?: string;
+  /** Where the wasm binaries come from: this package's copies (bundled), the app's setWasmPaths, or disk. */
+  readonly wasmPaths?: WasmPaths;
 }
+
+export type WasmPaths = 'bundled' | 'app' | 'disk';
+
+export const THREADS_FLAG = 'WASM_HAS_MULTITHREAD_SUPPORT';
+
+/** Decided on the first load of the wasm backend; tfjs refuses setWasmPaths after a failed start. */
+let wasmPaths: { from: WasmPaths; files?: Record<string, string> } | undefined;
+
+/**
+ * Points tfjs-backend-wasm at its binaries. In Node they are read from the installed package. In a
+ * browser, an app that imported tfjs-backend-wasm before the adapter did (tfjs registers the backend
+ * then) configures it itself with setWasmPaths, so its paths are left alone; otherwise the copies in
+ * dist/wasm/ are used, which bundlers emit next to the app's code.
+ */
+async function configureWasm(): Promise<{ from: WasmPaths; files?: Record<string, string> }> {
+  if (wasmPaths) return wasmPaths;
+  const importedByApp = !isNode() && tf.findBackendFactory('wasm') != null;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (!isNode() && !(THREADS_FLAG in tf.env().getFlags())) {
+    // tfjs's threaded build starts its workers from the source text of its own factory function, which a
+    // minifying bundler breaks (the workers throw and the backend never starts): single-threaded SIMD
+    // unless the app set the flag itself.
+    tf.env().set(THREADS_FLAG, false);
+  }
+  if (isNode()) {
+    wasm.setWasmPaths(await wasmDistDir());
+    wasmPaths = { from: 'disk' };
+  } else if (importedByApp) {
+    wasmPaths = { from: 'app' };
+  } else {
+    const { WASM_FILES } = await import('./wasm-files.js');
+    wasm.setWasmPaths(WASM_FILES);
+    wasmPaths = { from: 'bundled', files: WASM_FILES };
+  }
+  return wasmPaths;
+}
+
+/** The URL of the binary tfjs loads in this browser (it picks one from the same two flags), if the adapter set it. */
+async function wasmBinaryUrl(): Promise<string | undefined> {
+  if (!wasmPaths?.files) return undefined;
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const suffix = simd && threads ? '-threaded-simd' : simd ? '-simd' : '';
+  return wasmPaths.files[`tfjs-backend-wasm${suffix}.wasm`];
+}
+
+export const WASM_FIX =
+  'serve the file at that URL (bundlers emit the three tfjs-backend-wasm*.wasm files of @resblocks/tfjs/dist/wasm/ ' +
+  "when the app imports @resblocks/tfjs), or call setWasmPaths(prefixOrFileMap) from '@tensorflow/tfjs-backend-wasm' " +
+  'with where they are hosted, before the first tfjs:wasm model (see the bundlers guide)';
 
 // Specifiers held in variables so bundlers leave optional/Node-only modules alone.
 const importDynamic = (specifier: string): Promise<unknown> => import(specifier);
@@ -68,11 +121,8 @@ async function load(name: TfjsBackend): Promise<LoadedBackend> {
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       return { name };
-    case 'wasm': {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      if (isNode()) wasm.setWasmPaths(await wasmDistDir());
-      return { name };
-    }
+    case 'wasm':
+      return { name, wasmPaths: (await configureWasm()).from };
     case 'webgpu': {
       // navigator.gpu must exist before the backend module is evaluated: it registers only then.
       const { info } = await requestWebGpuAdapter();
@@ -171,7 +221,21 @@ function replaceLostWebGpu(): void {
 export async function openBackend(name: TfjsBackend): Promise<LoadedBackend> {
   const loaded = await load(name);
   if (name === 'webgpu' && webgpuLost) replaceLostWebGpu();
-  await onBackend(name, () => undefined);
+  const watch = name === 'wasm' && !isNode() ? watchWasmFetches(/ort-wasm/) : undefined;
+  try {
+    await onBackend(name, () => undefined);
+  } catch (e) {
+    // tfjs only says the backend failed to initialise: name the binary that did not arrive.
+    const candidate = watch && (await wasmBinaryUrl());
+    const failed = watch && (await watch.failed(candidate ? [candidate] : []));
+    if (!failed) throw e;
+    throw new ResblocksError(
+      'BACKEND_UNAVAILABLE',
+      `tfjs:wasm is unavailable: its WebAssembly binary ${failed.url} could not be fetched (${describeStatus(failed.status)}); ${WASM_FIX}`,
+      { backend: 'tfjs:wasm', url: failed.url, status: failed.status, wasmPaths: wasmPaths?.from },
+      { cause: e },
+    );
+  }
   if (name === 'webgpu') {
     const device = (tf.findBackend('webgpu') as unknown as { device?: { lost?: Promise<unknown> } }).device;
     void device?.lost?.then(() => {
@@ -211,7 +275,7 @@ export async function backendFacts(
     info.webglVersion = tf.env().getNumber('WEBGL_VERSION');
     info.float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
   }
-  if (loaded.name === 'wasm') info.wasm = await wasmInfo();
+  if (loaded.name === 'wasm') info.wasm = { ...(await wasmInfo()), paths: loaded.wasmPaths };
   if (loaded.nativePackage) {
     info.nativePackage = loaded.nativePackage;
     if (loaded.nativePackage.endsWith('-gpu')) device = 'gpu';
