@@ -676,6 +676,57 @@ export class WebGpuModel {
     return { output, values };
   }
 
+  /**
+   * Times each dispatch of one run on the GPU's clock (timestamp queries, one pass per dispatch):
+   * for tuning, never for the real runs, which keep one pass. Needs the `timestamp-query` feature.
+   */
+  async profile(
+    input: Float32Array,
+    shape: readonly number[],
+  ): Promise<{ label: string; node: string; ms: number }[]> {
+    const engine = this.engine;
+    if (!engine.features.timestampQuery)
+      throw new Error('this adapter has no timestamp-query feature: profile() cannot time dispatches');
+    const shapes = inferShapes(this.graph, shape);
+    const exe = this.executorFor(shape, shapes);
+    if (exe.batch !== shape[0]) throw new Error('profile() times one sub-batch: use a batch that fits');
+    const device = engine.device;
+    const count = exe.dispatches.length * 2;
+    const querySet = device.createQuerySet({ type: 'timestamp', count });
+    const resolve = device.createBuffer({ size: count * 8, usage: 0x200 | COPY_SRC }); // QUERY_RESOLVE
+    const read = device.createBuffer({ size: count * 8, usage: MAP_READ | COPY_DST });
+    try {
+      const data = this.upload4(input, shape, 0, shape[0]!);
+      const inBuf = exe.buffers[exe.layout.bufferOf.get(this.graph.input)!]!;
+      device.queue.writeBuffer(inBuf, 0, data.buffer, data.byteOffset, data.byteLength);
+      const encoder = device.createCommandEncoder();
+      exe.dispatches.forEach((d, i) => {
+        const pass = encoder.beginComputePass({
+          timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+        });
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(d.x, d.y);
+        pass.end();
+      });
+      encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
+      encoder.copyBufferToBuffer(resolve, 0, read, 0, count * 8);
+      device.queue.submit([encoder.finish()]);
+      await read.mapAsync(MAP_READ);
+      const t = new BigInt64Array(read.getMappedRange().slice(0));
+      read.unmap();
+      return exe.dispatches.map((d, i) => ({
+        label: d.label,
+        node: this.plan.ops[i]!.out,
+        ms: Number(t[2 * i + 1]! - t[2 * i]!) / 1e6,
+      }));
+    } finally {
+      querySet.destroy();
+      resolve.destroy();
+      read.destroy();
+    }
+  }
+
   info(): Record<string, unknown> {
     const last = [...this.executors.values()].at(-1);
     const kernels = last ? [...new Set(last.labels)] : [];

@@ -77,12 +77,15 @@ export function checkTable(table: unknown, source: string): TileTable {
 export async function lookupTable(
   vendor: string,
   architecture: string,
+  /** Where the tables are (default: the package's tables/ folder). */
+  dir?: string,
 ): Promise<{ table: TileTable; file?: string; problem?: string }> {
   if (!isNode()) return { table: DEFAULT_TABLE };
   const name = `${tableName(vendor, architecture)}.json`;
   try {
     const { readFile } = await import('node:fs/promises');
-    const url = new URL(`../tables/${name}`, import.meta.url);
+    const { join } = await import('node:path');
+    const url = dir ? join(dir, name) : new URL(`../tables/${name}`, import.meta.url);
     let text: string;
     try {
       text = await readFile(url, 'utf8');
