@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 // Builds the packed packages into two fresh apps, the way a user would: one install (dependencies `file:` the
-// tarballs of the packages the page uses, Vite, webpack and webpack-cli at the versions pinned in
-// packages/browser-tests; packed once with the pack smoke test, see scripts/pack.mjs), then a Vite app and a webpack app from packages/browser-tests/bundlers/ (the page in app/, each bundler's config as the bundlers
+// tarballs, Vite, webpack and webpack-cli at the versions pinned in packages/browser-tests; packed and installed
+// once per build with the pack smoke test, see scripts/pack.mjs), then a Vite app and a webpack app from packages/browser-tests/bundlers/ (the page in app/, each bundler's config as the bundlers
 // guide shows it), each built with its real bundler. packages/browser-tests/test/bundlers.test.ts serves them
 // and runs them in Chromium.
 // Usage: node scripts/bundler-apps.mjs [--keep] [--no-minify]   (build first). Prints what each bundler emitted.
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installedProject, pinnedBundlers, ROOT, StepError } from './pack.mjs';
-import { run } from './run-command.mjs';
+import { installedProject, ROOT, StepError } from './pack.mjs';
 
 export const APPS_SOURCE = join(ROOT, 'packages', 'browser-tests', 'bundlers');
-/** What the page imports: the apps depend on these and the @resblocks packages they need, nothing else. */
+/** What the page imports (nothing else of the installed project). */
 const APP_PACKAGES = ['@resblocks/spec', '@resblocks/tfjs', '@resblocks/onnx-web', '@resblocks/gpujs'];
 
 /** Every file under `dir` with its size, and the totals per kind (js, wasm, other). */
@@ -35,10 +35,26 @@ export function emitted(dir) {
   return { files: files.sort((a, b) => a.path.localeCompare(b.path)), totals };
 }
 
+/** Runs a command (no shell) and resolves to its output; rejects with the output when it fails. */
 function step(name, cmd, args, cwd) {
-  const r = run(cmd, args, cwd, 600_000);
-  if (r.status !== 0) throw new StepError(name, r);
-  return r;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.on('error', (error) => reject(new StepError(name, { status: null, stdout, stderr, error })));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      if (status === 0) resolve({ stdout, stderr });
+      else reject(new StepError(name, { status, signal, stdout, stderr }));
+    });
+  });
 }
 
 /**
@@ -48,11 +64,14 @@ function step(name, cmd, args, cwd) {
  */
 export async function buildApps({ minifyWebpack = true } = {}) {
   const t0 = performance.now();
-  const { project, reused } = await installedProject({
-    name: 'bundler-apps',
-    only: APP_PACKAGES,
-    extra: pinnedBundlers(),
-  });
+  const { project, packed, missing, reused } = await installedProject();
+  for (const name of APP_PACKAGES) {
+    if (!packed.some((p) => p.name === name)) {
+      throw new Error(
+        `${name} cannot be installed from the tarballs: it needs ${missing.get(name) ?? 'a package'} that is not packed`,
+      );
+    }
+  }
   const t1 = performance.now();
   const root = mkdtempSync(join(project, 'apps-'));
   const apps = {};
@@ -65,13 +84,14 @@ export async function buildApps({ minifyWebpack = true } = {}) {
   // webpack: webpack.config.js; index.html goes next to the bundle.
   copy('app/main.js', 'webpack-app/main.js');
   copy('webpack/webpack.config.js', 'webpack-app/webpack.config.js');
-  for (const [name, args] of [
+  // The two builds at once: each keeps about one core busy.
+  const builds = [
     ['vite', ['--no-install', 'vite', 'build']],
     // Unminified, webpack builds in 15 s instead of 60 s here; what it emits and fetches is the same.
     ['webpack', ['--no-install', 'webpack', ...(minifyWebpack ? [] : ['--no-optimization-minimize'])]],
-  ]) {
+  ].map(async ([name, args]) => {
     const started = performance.now();
-    const r = step(`${name} build`, 'npx', args, join(root, `${name}-app`));
+    const r = await step(`${name} build`, 'npx', args, join(root, `${name}-app`));
     const dist = join(root, `${name}-app`, 'dist');
     if (name === 'webpack') copy('app/index.html', 'webpack-app/dist/index.html');
     apps[name] = {
@@ -80,7 +100,8 @@ export async function buildApps({ minifyWebpack = true } = {}) {
       log: `${r.stdout}\n${r.stderr}`,
       ...emitted(dist),
     };
-  }
+  });
+  await Promise.all(builds);
   return {
     project,
     root,

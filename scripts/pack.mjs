@@ -139,49 +139,70 @@ export function pinnedBundlers() {
   return Object.fromEntries(['vite', 'webpack', 'webpack-cli'].map((b) => [b, dev[b]]));
 }
 
-/** `packed` narrowed to the tarballs `names` (npm names) need, with the @resblocks packages they depend on. */
-export function withDependencies(packed, names) {
-  const byName = new Map(packed.map((p) => [p.name, p]));
-  const folder = new Map(
-    PUBLIC_PACKAGES.map((f) => [
-      JSON.parse(readFileSync(join(ROOT, 'packages', f, 'package.json'), 'utf8')).name,
-      f,
-    ]),
+/** The @resblocks packages (npm names) each packed package depends on, from its package.json. */
+function resblocksDependencies(name) {
+  const folder = PUBLIC_PACKAGES.find(
+    (f) => JSON.parse(readFileSync(join(ROOT, 'packages', f, 'package.json'), 'utf8')).name === name,
   );
-  const out = new Set();
-  const add = (name) => {
-    if (out.has(name)) return;
-    if (!byName.has(name)) throw new Error(`${name} is not among the packed packages`);
-    out.add(name);
-    const manifest = JSON.parse(
-      readFileSync(join(ROOT, 'packages', folder.get(name), 'package.json'), 'utf8'),
-    );
-    for (const dep of Object.keys(manifest.dependencies ?? {}))
-      if (dep.startsWith('@resblocks/') || dep === 'resblocks') add(dep);
-  };
-  for (const n of names) add(n);
-  return packed.filter((p) => out.has(p.name));
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'packages', folder, 'package.json'), 'utf8'));
+  return Object.keys(manifest.dependencies ?? {}).filter(
+    (d) => d.startsWith('@resblocks/') || d === 'resblocks',
+  );
 }
 
 /**
- * A project (`name`: a word, its folder is resblocks-<name>-<key>) with the packed packages installed: all of them, or `only` those (npm names) and the @resblocks
- * packages they depend on, plus `extra` third-party packages at exact versions. Installed once per build and
- * selection (kept in the OS temp folder), again only when the tarballs or the versions change. Resolves to
- * `{ project, packed, reused }`; put scratch work in a subfolder of the project.
+ * Splits `packed` into the tarballs npm can install from the tarballs alone and, for each one it cannot, the
+ * @resblocks package it needs that is not packed (a package not yet in PUBLIC_PACKAGES).
  */
-export async function installedProject({ name, only, extra = {} }) {
-  const { packed, key } = await packPublic();
-  const chosen = only ? withDependencies(packed, only) : packed;
+export function installable(packed) {
+  const names = new Set(packed.map((p) => p.name));
+  const missing = new Map();
+  const lacks = (name, seen = new Set()) => {
+    if (seen.has(name)) return undefined;
+    seen.add(name);
+    for (const dep of resblocksDependencies(name)) {
+      if (!names.has(dep)) return dep;
+      const deeper = lacks(dep, seen);
+      if (deeper) return deeper;
+    }
+    return undefined;
+  };
+  for (const p of packed) {
+    const dep = lacks(p.name);
+    if (dep) missing.set(p.name, dep);
+  }
+  return { packed: packed.filter((p) => !missing.has(p.name)), missing };
+}
+
+/**
+ * Third-party packages installed next to the tarballs, at exact versions: onnxruntime-node (the optional peer
+ * of @resblocks/onnx-node that the pack smoke test runs) and the bundlers pinned in packages/browser-tests (so
+ * they are in the lockfile and npm's cache).
+ */
+export function extraDependencies() {
+  return { 'onnxruntime-node': '1.30.0', ...pinnedBundlers() };
+}
+
+/**
+ * The project the pack smoke test and the bundler apps share: every packed package npm can install (see
+ * installable()) and extraDependencies(), installed once per build (kept in the OS temp folder) and again only
+ * when the tarballs or the versions change. Resolves to `{ project, packed, missing, reused }`; put scratch
+ * work in a new subfolder of the project.
+ */
+export async function installedProject() {
+  const all = await packPublic();
+  const { packed, missing } = installable(all.packed);
+  const extra = extraDependencies();
   const h = createHash('sha256')
-    .update(key)
-    .update(JSON.stringify([chosen.map((p) => p.name), extra]))
+    .update(all.key)
+    .update(JSON.stringify([packed.map((p) => p.name), extra]))
     .digest('hex')
     .slice(0, 16);
-  const project = join(tmpdir(), `resblocks-${name}-${h}`);
+  const project = join(tmpdir(), `resblocks-installed-${h}`);
   const reused = await once(project, (to) =>
-    installProject(to, chosen, extra, { name: `resblocks-${name}` }),
+    installProject(to, packed, extra, { name: 'resblocks-installed' }),
   );
-  return { project, packed: chosen, reused };
+  return { project, packed, missing, reused };
 }
 
 /**
