@@ -20,6 +20,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Choosing a backend', link: '/guide/choosing-a-backend' },
+          { text: 'Vite and webpack', link: '/guide/bundlers' },
           { text: 'Block contracts and variants', link: '/guide/blocks' },
           { text: 'Tolerance policy', link: '/guide/tolerance' },
           { text: 'Conformance report', link: '/guide/conformance' },
@@ -40,6 +41,7 @@ export default defineConfig({
           { text: '@resblocks/onnx-web', link: '/api/onnx-web' },
           { text: '@resblocks/onnx-node', link: '/api/onnx-node' },
           { text: '@resblocks/gpujs', link: '/api/gpujs' },
+          { text: '@resblocks/webgpu', link: '/api/webgpu' },
           { text: '@resblocks/worker', link: '/api/worker' },
           { text: 'resblocks (CLI)', link: '/api/cli' },
         ],
@@ -49,6 +51,7 @@ export default defineConfig({
         items: [
           { text: 'How it fits together', link: '/internals/how-it-fits-together' },
           { text: 'Writing an adapter', link: '/internals/writing-an-adapter' },
+          { text: 'How the WGSL engine works', link: '/internals/wgsl-engine' },
         ],
       },
       { text: 'Project', items: [{ text: 'Releasing', link: '/release' }] },

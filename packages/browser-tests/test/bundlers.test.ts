@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -228,3 +228,17 @@ describe.skipIf(missing !== undefined)(
     });
   },
 );
+
+describe('the bundlers guide', () => {
+  it('shows the files the apps are built from, and the Vite app has no config', () => {
+    const guide = readFileSync(join(REPO_ROOT, 'docs', 'guide', 'bundlers.md'), 'utf8');
+    // VitePress includes these files into the page, so the page shows exactly what the test builds.
+    for (const file of ['app/main.js', 'app/index.html', 'webpack/webpack.config.js']) {
+      expect(guide).toContain(`<<< @/../packages/browser-tests/bundlers/${file}`);
+    }
+    const bundlers = join(REPO_ROOT, 'packages', 'browser-tests', 'bundlers');
+    expect(readdirSync(bundlers).sort()).toEqual(['app', 'webpack']);
+    expect(readdirSync(join(bundlers, 'webpack'))).toEqual(['webpack.config.js']);
+    expect(guide).toContain('## Vite\n\nNo configuration');
+  });
+});
