@@ -26,6 +26,7 @@ export const PUBLIC_PACKAGES = [
   'onnx-web',
   'onnx-node',
   'gpujs',
+  'webgpu',
   'worker',
   'cli',
 ];

@@ -22,6 +22,8 @@ const BACKENDS = [
   'onnx-web:wasm',
   'gpujs:webgpu',
   'gpujs:webgl2',
+  'webgpu:f32',
+  'webgpu:f16',
 ] as const;
 
 /** Where each wasm engine's binary must have been fetched from. */

@@ -44,6 +44,7 @@ describe('publish check (publint, are-the-types-wrong, npm publish --dry-run, pa
       '@resblocks/onnx-web',
       '@resblocks/onnx-node',
       '@resblocks/gpujs',
+      '@resblocks/webgpu',
       '@resblocks/worker',
       'resblocks',
     ]);

@@ -2,12 +2,9 @@ import { ResblocksError, requestWebGpuAdapter, type WebGpuAdapterInfo } from '@r
 import type { KernelSource, Precision } from './kernels.js';
 import { lookupTable, type TileTable } from './tables.js';
 
-/** The device limits a plan must respect (a batch over them is split or refused). */
-export interface PlanLimits {
-  readonly maxStorageBufferBindingSize: number;
-  readonly maxBufferSize: number;
-  readonly maxComputeWorkgroupsPerDimension: number;
-}
+export type { PlanLimits };
+
+import type { PlanLimits } from './plan.js';
 
 /** An opened backend: one device, its pipelines, and its tile table. */
 export interface Engine {

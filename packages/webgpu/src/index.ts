@@ -1,8 +1,16 @@
-export { BACKENDS, type WebGpuCompileOptions, webgpuAdapter } from './adapter.js';
-export type { PlanLimits } from './engine.js';
+export { type WebGpuCompileOptions, webgpuAdapter } from './adapter.js';
 export { fromHalf, packHalf, toHalf, unpackHalf } from './f16.js';
 export type { Precision, StepKind, Tile } from './kernels.js';
-export { type BufferPlan, buildPlan, type Op, type Plan, packets, planBuffers, type Step } from './plan.js';
+export {
+  type BufferPlan,
+  buildPlan,
+  type Op,
+  type Plan,
+  type PlanLimits,
+  packets,
+  planBuffers,
+  type Step,
+} from './plan.js';
 export {
   DEFAULT_TABLE,
   fitTile,

@@ -53,6 +53,11 @@ fn ld(p: PK) -> vec4<f32> { return vec4<f32>(unpack2x16float(p.x), unpack2x16flo
 fn st(v: vec4<f32>) -> PK { return vec2<u32>(pack2x16float(v.xy), pack2x16float(v.zw)); }`;
 }
 
+/** NaN by its bits, which no float fast-math can fold away. */
+const IS_NAN = `fn isNan(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}`;
+
 function uniforms(params: readonly string[]): { decl: string; lets: string } {
   const words = Math.max(1, Math.ceil(params.length / 4));
   const comp = ['x', 'y', 'z', 'w'];
@@ -104,6 +109,7 @@ function assemble(
 ): KernelSource {
   const u = uniforms(params);
   const code = `${packetType(precision)}
+${IS_NAN}
 ${u.decl}
 ${b.decls.join('\n')}
 ${extra}
@@ -347,11 +353,12 @@ export function pool(precision: Precision, kind: 'max' | 'avg', countIncludePad:
   const acc =
     kind === 'max'
       ? // Every window holds an input pixel (torch's rule), so the first one starts the maximum
-        // (-inf as a constant is a shader error). A NaN wins and stays: v > NaN is false.
+        // (-inf as a constant is a shader error). A NaN wins and stays: v > NaN is false. The NaN
+        // test is on the bits: compilers may fold v != v to false (WGSL assumes finite floats).
         `var r = ld(X[((n * H + u32(ya)) * W + u32(xa)) * CP4 + c4]);
   for (var y = ya; y < yb; y++) { for (var x = xa; x < xb; x++) {
     let v = ld(X[((n * H + u32(y)) * W + u32(x)) * CP4 + c4]);
-    r = select(select(r, v, v > r), v, v != v);
+    r = select(select(r, v, v > r), v, isNan(v));
   } }`
       : `var r = vec4<f32>(0.0);
   for (var y = ya; y < yb; y++) { for (var x = xa; x < xb; x++) {

@@ -13,6 +13,13 @@ import {
 } from '@resblocks/spec';
 import type { StepKind } from './kernels.js';
 
+/** The device limits a plan must respect (a batch over them is split or refused). */
+export interface PlanLimits {
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxBufferSize: number;
+  readonly maxComputeWorkgroupsPerDimension: number;
+}
+
 /** One step of an epilogue or an elementwise kernel, with what it reads. */
 export type Step =
   | {

@@ -9,6 +9,7 @@ import {
   usableAdapters,
 } from '@resblocks/spec';
 import * as tfjs from '@resblocks/tfjs';
+import * as webgpu from '@resblocks/webgpu';
 import { brokenAdapter } from './broken.js';
 
 /**
@@ -19,6 +20,7 @@ const BUNDLED: Record<string, Record<string, unknown>> = {
   '@resblocks/tfjs': tfjs,
   '@resblocks/onnx-web': onnxWeb,
   '@resblocks/gpujs': gpujs,
+  '@resblocks/webgpu': webgpu,
 };
 
 let loaded: Promise<LoadedAdapter[]> | undefined;

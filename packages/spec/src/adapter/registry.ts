@@ -20,6 +20,7 @@ export const ADAPTER_PACKAGES: readonly AdapterPackage[] = [
   { id: 'tfjs', packageName: '@resblocks/tfjs', exportName: 'tfjsAdapter' },
   { id: 'onnx-web', packageName: '@resblocks/onnx-web', exportName: 'onnxWebAdapter' },
   { id: 'gpujs', packageName: '@resblocks/gpujs', exportName: 'gpujsAdapter' },
+  { id: 'webgpu', packageName: '@resblocks/webgpu', exportName: 'webgpuAdapter' },
   {
     id: 'onnx-node',
     packageName: '@resblocks/onnx-node',
