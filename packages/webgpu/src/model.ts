@@ -146,7 +146,7 @@ class Executor {
     plan.ops.forEach((op, i) => {
       const { kernel, params, workgroups } = model.kernelFor(op, shapes);
       const pipeline = pipelineFor(engine, kernel);
-      const g = grid(workgroups, engine.limits.maxComputeWorkgroupsPerDimension);
+      const g = grid(workgroups, model.limits.maxComputeWorkgroupsPerDimension);
       params.GRIDX = g.x;
       kernel.params.forEach((name, k) => {
         const v = params[name];

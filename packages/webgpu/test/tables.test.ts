@@ -85,6 +85,8 @@ describe('tile tables', () => {
         const found = await lookupTable(adapter!.vendor, adapter!.architecture, dir);
         expect(found.problem).toBeUndefined();
         expect(found.file).toBe(`${name}.json`);
+        // The table just written, not the package's own of the same name.
+        expect(found.table).toEqual(JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')));
         const t = found.table as typeof found.table & { measured: Record<string, { tried: object }> };
         expect(t.device).toBe(name);
         // Some class was timed with more than one candidate.

@@ -155,11 +155,12 @@ describe('webgpu adapter', () => {
   it.skipIf(!probe.available)(
     'spreads a dispatch over two grid dimensions past maxComputeWorkgroupsPerDimension',
     async () => {
-      const x = seededInput([2, 16, 9, 9], 4);
+      // 4 x 9 x 9 output pixels of the first conv: 6 GEMM row tiles, more than the grid's x allows.
+      const x = seededInput([4, 16, 9, 9], 4);
       const whole = await webgpuAdapter.compile(block, blockWeights, { backend: 'f32' });
       const narrow = await webgpuAdapter.compile(block, blockWeights, {
         backend: 'f32',
-        limits: { maxComputeWorkgroupsPerDimension: 3 },
+        limits: { maxComputeWorkgroupsPerDimension: 4 },
       } as never);
       try {
         const a = await whole.run(x);
