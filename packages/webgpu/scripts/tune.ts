@@ -6,7 +6,10 @@
  * `--repeats` runs counts (a shared machine only ever adds time). The sweep stops at its budget;
  * classes not reached keep the default table's tile.
  *
- *   npx tsx scripts/tune.ts [--quick] [--budget-s 300] [--repeats 2] [--out-dir tables] [--out FILE]
+ *   npx tsx scripts/tune.ts [--quick] [--budget-s 280] [--repeats 2] [--out-dir tables] [--out FILE]
+ *                           [--classes pointwise-large,spatial-large]
+ *
+ * --classes: sweep only these; the others keep this adapter's current table (or the default).
  *
  * --quick: two candidates per class on resnet8_cifar and resnext29_8x4d_cifar at 16x16, what the package's
  * test runs (seconds on SwiftShader); its table is only a check that the sweep works.
@@ -23,6 +26,7 @@ import {
   DEFAULT_TABLE,
   LAYER_CLASSES,
   type LayerClass,
+  lookupTable,
   type TileTable,
   tableName,
   tileProblem,
@@ -87,7 +91,13 @@ async function main(): Promise<void> {
   const limits = engine.device.limits;
   const fits = (t: Tile) =>
     !tileProblem(t, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupStorageSize);
-  const classes: Record<string, Tile> = { ...DEFAULT_TABLE.classes };
+  const only = flags.list('classes', []);
+  for (const c of only)
+    if (!(LAYER_CLASSES as readonly string[]).includes(c))
+      throw new Error(`no layer class '${c}'; the classes are ${LAYER_CLASSES.join(', ')}`);
+  const current = only.length ? await lookupTable(vendor, architecture, outDir) : { table: DEFAULT_TABLE };
+  const classes: Record<string, Tile> = { ...current.table.classes };
+  const previous = (current.table as { measured?: Record<string, unknown> }).measured ?? {};
   const measured: Record<
     string,
     { best: string; bestMs: number; defaultMs?: number; tried: Record<string, number> }
@@ -136,9 +146,10 @@ async function main(): Promise<void> {
     }
   }
 
-  const perClass = budgetMs / LAYER_CLASSES.length;
+  const sweep = only.length ? (only as LayerClass[]) : LAYER_CLASSES;
+  const perClass = budgetMs / sweep.length;
   let stopped = false;
-  for (const cls of LAYER_CLASSES) {
+  for (const cls of sweep) {
     const classStart = performance.now();
     const list = [DEFAULT_TABLE.classes[cls], ...CANDIDATES[cls === 'grouped' ? 'grouped' : 'dense']]
       .filter(fits)
@@ -181,7 +192,7 @@ async function main(): Promise<void> {
     device,
     note: `Tuned by scripts/tune.ts${quick ? ' --quick' : ''} on ${vendor} ${architecture} (${engine.adapter.description || engine.adapter.device}), ${timed ? 'GPU timestamps' : 'wall clock'}, best of ${repeats}.`,
     classes: classes as TileTable['classes'],
-    measured,
+    measured: { ...(only.length ? previous : {}), ...measured },
     timing: timed ? 'timestamp-query' : 'wall-clock',
     seconds: Math.round((performance.now() - started) / 1000),
     date: new Date().toISOString(),
