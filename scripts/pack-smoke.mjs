@@ -3,7 +3,8 @@
 // folder) the way a user would (scripts/pack.mjs, shared with the bundler apps), and runs them there:
 //   - imports every package and subpath export;
 //   - runs resnet8_cifar on tfjs:wasm, onnx-web:wasm, onnx-node:cpu and gpujs:cpu and compares each with the float64 reference
-//     under the tolerance policy, and the shipped PyTorch fixture of the same network;
+//     under the tolerance policy, and the shipped PyTorch fixture of the same network
+//     (gpujs:webgpu and webgpu:f32 too where WebGPU runs, SwiftShader included);
 //   - runs onnx-web:wasm through @resblocks/worker (the worker imports the installed adapter by name);
 //   - runs the `resblocks` bin (`resblocks backends --json`).
 // Third-party dependencies come from the npm registry or the local cache (--prefer-offline); no install scripts run.
@@ -57,6 +58,7 @@ import { exportOnnx } from '@resblocks/onnx';
 import { onnxWebAdapter } from '@resblocks/onnx-web';
 import { onnxNodeAdapter } from '@resblocks/onnx-node';
 import { gpujsAdapter } from '@resblocks/gpujs';
+import { webgpuAdapter } from '@resblocks/webgpu';
 import * as cli from 'resblocks';
 import { decodeImage, imagenet } from '@resblocks/image';
 import { hostAdapter } from '@resblocks/worker';
@@ -82,7 +84,7 @@ const reference = runReference(graph, weights, x);
 const fixture = (await loadFixtures({ kinds: ['network'] })).find((f) => f.network === 'resnet8_cifar');
 if (!fixture) problems.push('the packed spec has no resnet8_cifar fixture');
 // WebGPU runs where the machine has it (Dawn, or SwiftShader): it checks the dependency versions a user really gets.
-const cases = [[tfjsAdapter, 'wasm', true], [onnxWebAdapter, 'wasm', true], [onnxNodeAdapter, 'cpu', true], [gpujsAdapter, 'cpu', true], [gpujsAdapter, 'webgpu', false]];
+const cases = [[tfjsAdapter, 'wasm', true], [onnxWebAdapter, 'wasm', true], [onnxNodeAdapter, 'cpu', true], [gpujsAdapter, 'cpu', true], [gpujsAdapter, 'webgpu', false], [webgpuAdapter, 'f32', false]];
 for (const [adapter, backend, required] of cases) {
   const id = adapter.id + ':' + backend;
   const availability = await adapter.probe(backend);

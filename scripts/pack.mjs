@@ -23,6 +23,7 @@ export const PUBLIC_PACKAGES = [
   'onnx-web',
   'onnx-node',
   'gpujs',
+  'webgpu',
   'worker',
   'cli',
 ];

@@ -15,6 +15,8 @@ describe('pack smoke test', () => {
     expect(output).toMatch(
       /✓ resnet8_cifar matches the reference: tfjs:wasm .*onnx-web:wasm .*onnx-node:cpu .*gpujs:cpu/,
     );
+    // With CI=true WebGPU must run (SwiftShader at least), so the WGSL engine is checked as installed too.
+    if (process.env.CI === 'true') expect(output).toMatch(/webgpu:f32 [\d.]+ % of budget/);
     expect(output).toContain('✓ npx resblocks backends');
   });
 });

@@ -1,9 +1,15 @@
 import { exportOnnx, INPUT_NAME, OPSET, probeModel } from '@resblocks/onnx';
-import { defineAdapter, type EngineBackend, isNode, ResblocksError } from '@resblocks/spec';
+import {
+  defineAdapter,
+  describeFetchStatus,
+  type EngineBackend,
+  isNode,
+  ResblocksError,
+  watchWasmFetches,
+} from '@resblocks/spec';
 import { type OnnxWebCompileOptions, sessionSettings, validateOptions } from './options.js';
 import { type EpName, loadRuntime, type Runtime } from './runtime.js';
 import { createSession, liveSessions, OnnxWebModel, runtimeInfo } from './session.js';
-import { describeStatus, watchWasmFetches } from './wasm-fetch.js';
 
 export const WASM_FIX =
   "serve the file at that URL (bundlers emit onnxruntime-web's .wasm when the app imports @resblocks/onnx-web), " +
@@ -20,7 +26,7 @@ async function firstSession(rt: Runtime, bytes: Uint8Array) {
     if (!failed) throw e;
     throw new ResblocksError(
       'BACKEND_UNAVAILABLE',
-      `onnx-web:${rt.ep} is unavailable: onnxruntime-web's WebAssembly binary ${failed.url} could not be fetched (${describeStatus(failed.status)}); ${WASM_FIX}`,
+      `onnx-web:${rt.ep} is unavailable: onnxruntime-web's WebAssembly binary ${failed.url} could not be fetched (${describeFetchStatus(failed.status)}); ${WASM_FIX}`,
       { backend: `onnx-web:${rt.ep}`, url: failed.url, status: failed.status },
       { cause: e },
     );

@@ -20,6 +20,7 @@ export * from './ir/shapes.js';
 export * from './platform/environment.js';
 export * from './platform/serial-queue.js';
 export * from './platform/software-gpu.js';
+export * from './platform/wasm-fetch.js';
 export * from './platform/webgl.js';
 export * from './platform/webgpu.js';
 export * from './reference/reference.js';

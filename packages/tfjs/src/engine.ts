@@ -1,14 +1,15 @@
 import {
   describeError,
+  describeFetchStatus,
   isNode,
   isSoftwareRenderer,
   ResblocksError,
   requestWebGpuAdapter,
   type WebGpuAdapterInfo,
+  watchWasmFetches,
   webglRenderer,
 } from '@resblocks/spec';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeStatus, watchWasmFetches } from './wasm-fetch.js';
 
 export type TfjsBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu' | 'tensorflow';
 
@@ -231,7 +232,7 @@ export async function openBackend(name: TfjsBackend): Promise<LoadedBackend> {
     if (!failed) throw e;
     throw new ResblocksError(
       'BACKEND_UNAVAILABLE',
-      `tfjs:wasm is unavailable: its WebAssembly binary ${failed.url} could not be fetched (${describeStatus(failed.status)}); ${WASM_FIX}`,
+      `tfjs:wasm is unavailable: its WebAssembly binary ${failed.url} could not be fetched (${describeFetchStatus(failed.status)}); ${WASM_FIX}`,
       { backend: 'tfjs:wasm', url: failed.url, status: failed.status, wasmPaths: wasmPaths?.from },
       { cause: e },
     );

@@ -52,6 +52,6 @@ export function watchWasmFetches(ignore?: RegExp): {
 }
 
 /** `HTTP 404` or, with no response at all, the likely reasons. */
-export function describeStatus(status: number): string {
+export function describeFetchStatus(status: number): string {
   return status ? `HTTP ${status}` : 'no response (network error, CORS, or blocked by the page)';
 }
