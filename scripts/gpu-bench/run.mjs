@@ -25,7 +25,7 @@ const { values: o } = parseArgs({
     budget: { type: 'string', default: '540' },
     'per-run': { type: 'string', default: '150' },
     models: { type: 'string', default: 'resnet50,resnext50_32x4d' },
-    backends: { type: 'string', default: 'tfjs:webgpu,onnx-web:webgpu,gpujs:webgpu' },
+    backends: { type: 'string', default: 'webgpu:f32,tfjs:webgpu,webgpu:f16,onnx-web:webgpu,gpujs:webgpu' },
     batches: { type: 'string', default: '1,16,64' },
     size: { type: 'string', default: '224' },
     iterations: { type: 'string', default: '20' },
