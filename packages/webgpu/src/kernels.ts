@@ -17,7 +17,7 @@ export interface Tile {
   readonly rn: number;
 }
 
-/** What an epilogue (or an elementwise kernel) applies to each output packet, in order. */
+/** What an epilogue (or an elementwise kernel) applies to each output packet. */
 export type StepKind = 'affine' | 'add' | 'relu';
 
 /** A binding a kernel reads or writes; the executor maps each to a buffer. */
@@ -27,7 +27,9 @@ export type BindingRole =
   | { readonly kind: 'in' }
   | { readonly kind: 'weights' }
   | { readonly kind: 'bias' }
-  | { readonly kind: 'scale' | 'shift' | 'residual'; readonly step: number };
+  /** Scale and shift packets interleaved, of the affine step before (slot 0) or after (1) the add. */
+  | { readonly kind: 'affine'; readonly slot: 0 | 1 }
+  | { readonly kind: 'residual' };
 
 export interface KernelSource {
   readonly code: string;
@@ -79,23 +81,27 @@ function bind(b: Builder, role: BindingRole, decl: string): void {
   b.decls.push(`@group(0) @binding(${slot}) ${decl};`);
 }
 
-/** Declares the step bindings and returns the code applying them to `v` (packet `oc`, element `i`). */
-function steps(b: Builder, kinds: readonly StepKind[], channel: string, index: string): string {
-  const lines: string[] = [];
-  kinds.forEach((kind, step) => {
-    if (kind === 'affine') {
-      bind(b, { kind: 'scale', step }, `var<storage, read> S${step}: array<vec4<f32>>`);
-      bind(b, { kind: 'shift', step }, `var<storage, read> T${step}: array<vec4<f32>>`);
-      lines.push(`v = fma(v, S${step}[${channel}], T${step}[${channel}]);`);
-    } else if (kind === 'add') {
-      bind(b, { kind: 'residual', step }, `var<storage, read> R${step}: array<PK>`);
-      lines.push(`v = v + ld(R${step}[${index}]);`);
-    } else {
-      // select, not max: a NaN stays NaN (max(NaN, 0) may give either).
-      lines.push('v = select(v, vec4<f32>(0.0), v < vec4<f32>(0.0));');
-    }
-  });
-  return lines.join(' ');
+/**
+ * The fused steps in their one order, each switched on by a bit of FLAGS (a uniform, so every
+ * combination shares one pipeline): BN affine, residual add, BN affine, ReLU. A chain that does not
+ * fit this order is not fused (see plan.ts).
+ */
+export const STEP_BITS = { affineBefore: 1, add: 2, affineAfter: 4, relu: 8 } as const;
+
+/** Declares the step bindings and the epilogue function `epi(v, packet, index, flags)`. */
+function epilogue(b: Builder): string {
+  bind(b, { kind: 'affine', slot: 0 }, 'var<storage, read> ST0: array<vec4<f32>>');
+  bind(b, { kind: 'residual' }, 'var<storage, read> R: array<PK>');
+  bind(b, { kind: 'affine', slot: 1 }, 'var<storage, read> ST1: array<vec4<f32>>');
+  // select, not max, for the ReLU: a NaN stays NaN (max(NaN, 0) may give either).
+  return `fn epi(v0: vec4<f32>, c: u32, i: u32, flags: u32) -> vec4<f32> {
+  var v = v0;
+  if ((flags & 1u) != 0u) { v = fma(v, ST0[2u * c], ST0[2u * c + 1u]); }
+  if ((flags & 2u) != 0u) { v = v + ld(R[i]); }
+  if ((flags & 4u) != 0u) { v = fma(v, ST1[2u * c], ST1[2u * c + 1u]); }
+  if ((flags & 8u) != 0u) { v = select(v, vec4<f32>(0.0), v < vec4<f32>(0.0)); }
+  return v;
+}`;
 }
 
 function assemble(
@@ -151,6 +157,7 @@ export const GEMM_PARAMS = [
   'TILESM',
   'TILESN',
   'WGS',
+  'FLAGS',
   'GRIDX',
 ] as const;
 
@@ -159,7 +166,6 @@ export interface GemmConvSpec {
   readonly tile: Tile;
   /** 1x1, stride 1, no padding: the input row is the output row (no im2col arithmetic). */
   readonly pointwise: boolean;
-  readonly steps: readonly StepKind[];
   readonly label: string;
 }
 
@@ -181,7 +187,7 @@ export function gemmConv(spec: GemmConvSpec): KernelSource {
   const b = builder();
   bind(b, { kind: 'weights' }, 'var<storage, read> Wt: array<PK>');
   bind(b, { kind: 'bias' }, 'var<storage, read> Bias: array<vec4<f32>>');
-  const epi = steps(b, spec.steps, 'oc', 'm * OP4 + oc');
+  const epi = epilogue(b);
   const loadA = spec.pointwise
     ? 'v = ld(X[m * CP4 + g * CING4 + k4]);'
     : `let n = m / OHW; let p = m % OHW; let oy = p / OW; let ox = p % OW;
@@ -209,12 +215,13 @@ export function gemmConv(spec: GemmConvSpec): KernelSource {
     const cols: string[] = [];
     for (let c = 0; c < rn4; c++) {
       cols.push(`{ let co4 = n04 + tx + ${c * tx}u;
-        if (co4 < COUTG4) { let oc = g * COUTG4 + co4; var v = acc${r}_${c} + Bias[oc]; ${epi} Y[m * OP4 + oc] = st(v); } }`);
+        if (co4 < COUTG4) { let oc = g * COUTG4 + co4; Y[m * OP4 + oc] = st(epi(acc${r}_${c} + Bias[oc], oc, m * OP4 + oc, FLAGS)); } }`);
     }
     outs.push(`{ let m = m0 + ty + ${r * ty}u; if (m < M) { ${cols.join('\n')} } }`);
   }
   const extra = `var<workgroup> As: array<vec4<f32>, ${tk4 * tm}>;
-var<workgroup> Bs: array<vec4<f32>, ${tk * tn4}>;`;
+var<workgroup> Bs: array<vec4<f32>, ${tk * tn4}>;
+${epi}`;
   const body = `  let wid = wg.y * GRIDX + wg.x;
   if (wid >= WGS) { return; }
   let tmi = wid % TILESM; let rest = wid / TILESM; let tni = rest % TILESN; let g = rest / TILESN;
@@ -267,6 +274,7 @@ export const DIRECT_PARAMS = [
   'COUTG',
   'COUT',
   'TOTAL',
+  'FLAGS',
   'GRIDX',
 ] as const;
 
@@ -276,11 +284,11 @@ export const DIRECT_PARAMS = [
  * the packet's four channels may belong to another group. Weights are f32 scalars here, in
  * PyTorch's [Cout][Cin/groups][KH][KW]; in f16 mode they hold binary16-rounded values.
  */
-export function directConv(precision: Precision, kinds: readonly StepKind[]): KernelSource {
+export function directConv(precision: Precision): KernelSource {
   const b = builder();
   bind(b, { kind: 'weights' }, 'var<storage, read> Wd: array<f32>');
   bind(b, { kind: 'bias' }, 'var<storage, read> Bias: array<vec4<f32>>');
-  const epi = steps(b, kinds, 'oc', 'i');
+  const epi = epilogue(b);
   const body = `  let i = (wg.y * GRIDX + wg.x) * ${LINEAR_THREADS}u + lid;
   if (i >= TOTAL) { return; }
   let m = i / OP4; let oc = i % OP4;
@@ -306,24 +314,20 @@ export function directConv(precision: Precision, kinds: readonly StepKind[]): Ke
     }
     v[j] = s;
   }
-  v = v + Bias[oc];
-  ${epi}
-  Y[i] = st(v);`;
-  return assemble(precision, DIRECT_PARAMS, b, body, LINEAR_THREADS, 'conv-direct');
+  Y[i] = st(epi(v + Bias[oc], oc, i, FLAGS));`;
+  return assemble(precision, DIRECT_PARAMS, b, body, LINEAR_THREADS, 'conv-direct', epi);
 }
 
-export const ELTWISE_PARAMS = ['TOTAL', 'OP4', 'GRIDX'] as const;
+export const ELTWISE_PARAMS = ['TOTAL', 'OP4', 'FLAGS', 'GRIDX'] as const;
 
 /** BN affine maps, residual adds and ReLUs that no convolution could take into its epilogue. */
-export function eltwise(precision: Precision, kinds: readonly StepKind[]): KernelSource {
+export function eltwise(precision: Precision): KernelSource {
   const b = builder();
-  const epi = steps(b, kinds, 'i % OP4', 'i');
+  const epi = epilogue(b);
   const body = `  let i = (wg.y * GRIDX + wg.x) * ${LINEAR_THREADS}u + lid;
   if (i >= TOTAL) { return; }
-  var v = ld(X[i]);
-  ${epi}
-  Y[i] = st(v);`;
-  return assemble(precision, ELTWISE_PARAMS, b, body, LINEAR_THREADS, `eltwise-${kinds.join('-')}`);
+  Y[i] = st(epi(ld(X[i]), i % OP4, i, FLAGS));`;
+  return assemble(precision, ELTWISE_PARAMS, b, body, LINEAR_THREADS, 'eltwise', epi);
 }
 
 export const POOL_PARAMS = [

@@ -28,7 +28,7 @@ import {
   poolLinear,
   type Tile,
 } from './kernels.js';
-import { type BufferPlan, buildPlan, type Op, type Plan, packets, planBuffers, stepKinds } from './plan.js';
+import { type BufferPlan, buildPlan, type Op, type Plan, packets, planBuffers, stepFlags } from './plan.js';
 import { fitTile, layerClass } from './tables.js';
 
 // GPUBufferUsage / GPUMapMode bits (the globals exist only once Dawn is installed in Node).
@@ -53,8 +53,8 @@ export interface ModelOptions {
 interface Uploaded {
   readonly weights?: GPUBuffer;
   readonly bias?: GPUBuffer;
-  /** Per epilogue step: scale and shift of an affine step. */
-  readonly steps: readonly ({ scale: GPUBuffer; shift: GPUBuffer } | undefined)[];
+  /** The affine steps' interleaved scale and shift packets, before and after the add. */
+  readonly affine: readonly [GPUBuffer | undefined, GPUBuffer | undefined];
   /** The conv kernel its layout suits. */
   readonly conv?: 'gemm' | 'direct';
 }
@@ -194,13 +194,15 @@ class Executor {
         return { buffer: up!.weights! };
       case 'bias':
         return { buffer: up!.bias! };
-      case 'scale':
-        return { buffer: up!.steps[role.step]!.scale };
-      case 'shift':
-        return { buffer: up!.steps[role.step]!.shift };
+      // A step the op does not have reads a placeholder its FLAGS never touch.
+      case 'affine':
+        return { buffer: up?.affine[role.slot] ?? this.model.placeholder };
       case 'residual': {
-        const step = (op as { steps: readonly { kind: string; other?: string }[] }).steps[role.step]!;
-        return { buffer: this.buffer(stored(step.other!)), size: bytes(step.other!) };
+        const steps = op.kind === 'conv' || op.kind === 'eltwise' ? op.steps : [];
+        const add = steps.find((s) => s.kind === 'add');
+        return add
+          ? { buffer: this.buffer(stored(add.other)), size: bytes(add.other) }
+          : { buffer: this.model.placeholder };
       }
     }
   }
@@ -229,6 +231,8 @@ export class WebGpuModel {
   readonly limits: PlanLimits;
   private readonly executors = new Map<string, Executor>();
   private readonly weightBuffers: GPUBuffer[] = [];
+  /** Bound where an op lacks a step (its FLAGS never read it). */
+  readonly placeholder: GPUBuffer;
   weightBytes = 0;
   runs = 0;
   lastRun?: RunCounts;
@@ -253,6 +257,7 @@ export class WebGpuModel {
         l.maxComputeWorkgroupsPerDimension ?? Number.POSITIVE_INFINITY,
       ),
     };
+    this.placeholder = this.f32Buffer(new Float32Array(4), 'placeholder');
     for (const op of this.plan.ops) this.upload(op, weights);
   }
 
@@ -279,16 +284,24 @@ export class WebGpuModel {
     return buffer;
   }
 
-  private stepBuffers(op: Op): Uploaded['steps'] {
-    if (op.kind !== 'conv' && op.kind !== 'eltwise') return [];
-    return op.steps.map((s) =>
-      s.kind === 'affine'
-        ? {
-            scale: this.f32Buffer(s.scale, `${s.node}.scale`),
-            shift: this.f32Buffer(s.shift, `${s.node}.shift`),
-          }
-        : undefined,
-    );
+  private stepBuffers(op: Op): Uploaded['affine'] {
+    const out: [GPUBuffer | undefined, GPUBuffer | undefined] = [undefined, undefined];
+    if (op.kind !== 'conv' && op.kind !== 'eltwise') return out;
+    let seenAdd = false;
+    let affines = 0;
+    for (const s of op.steps) {
+      if (s.kind === 'add') seenAdd = true;
+      if (s.kind !== 'affine') continue;
+      // Packet c's scale at 2c, its shift at 2c + 1.
+      const st = new Float32Array(s.scale.length * 2);
+      for (let c = 0; c < s.scale.length / 4; c++) {
+        st.set(s.scale.subarray(4 * c, 4 * c + 4), 8 * c);
+        st.set(s.shift.subarray(4 * c, 4 * c + 4), 8 * c + 4);
+      }
+      out[seenAdd || affines > 0 ? 1 : 0] = this.f32Buffer(st, `${s.node}.affine`);
+      affines++;
+    }
+    return out;
   }
 
   private upload(op: Op, weights: Weights): void {
@@ -307,7 +320,7 @@ export class WebGpuModel {
       this.uploaded.set(op.out, {
         weights: conv === 'gemm' ? this.weightBuffer(laid, n.weight) : this.f32Buffer(laid, n.weight),
         bias: this.f32Buffer(b, `${n.name}.bias`),
-        steps: this.stepBuffers(op),
+        affine: this.stepBuffers(op),
         conv,
       });
     } else if (op.kind === 'linear') {
@@ -323,10 +336,10 @@ export class WebGpuModel {
       this.uploaded.set(op.out, {
         weights: this.weightBuffer(t, n.weight),
         bias: this.f32Buffer(b, `${n.name}.bias`),
-        steps: [],
+        affine: [undefined, undefined],
       });
     } else if (op.kind === 'eltwise') {
-      this.uploaded.set(op.out, { steps: this.stepBuffers(op) });
+      this.uploaded.set(op.out, { affine: this.stepBuffers(op) });
     }
   }
 
@@ -356,11 +369,11 @@ export class WebGpuModel {
           DH: n.dilation[0],
           DW: n.dilation[1],
         };
-        const kinds = stepKinds(op.steps);
+        const FLAGS = stepFlags(op.steps);
         if (this.uploaded.get(op.out)!.conv === 'direct') {
           const total = N * OH * OW * OP4;
           return {
-            kernel: directConv(p, kinds),
+            kernel: directConv(p),
             params: {
               H,
               W,
@@ -373,6 +386,7 @@ export class WebGpuModel {
               COUTG: n.outChannels / n.groups,
               COUT: n.outChannels,
               TOTAL: total,
+              FLAGS,
             },
             workgroups: linear(total),
           };
@@ -401,7 +415,7 @@ export class WebGpuModel {
         const TILESN = Math.ceil(COUTG4 / (tile.tn / 4));
         const WGS = TILESM * TILESN * g;
         return {
-          kernel: gemmConv({ precision: p, tile, pointwise, steps: kinds, label: cls }),
+          kernel: gemmConv({ precision: p, tile, pointwise, label: cls }),
           params: {
             H,
             W,
@@ -417,6 +431,7 @@ export class WebGpuModel {
             TILESM,
             TILESN,
             WGS,
+            FLAGS,
           },
           workgroups: WGS,
         };
@@ -424,8 +439,8 @@ export class WebGpuModel {
       case 'eltwise': {
         const total = packets(outShape);
         return {
-          kernel: eltwise(p, stepKinds(op.steps)),
-          params: { TOTAL: total, OP4 },
+          kernel: eltwise(p),
+          params: { TOTAL: total, OP4, FLAGS: stepFlags(op.steps) },
           workgroups: linear(total),
         };
       }

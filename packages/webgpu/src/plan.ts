@@ -60,11 +60,30 @@ export interface Plan {
   readonly fusedNodes: number;
 }
 
-/** Storage bindings an op may have (WebGPU's default maxStorageBuffersPerShaderStage is 8). */
-const MAX_STORAGE_BINDINGS = 8;
+/**
+ * Where a step goes in the kernels' one order (affine, add, affine, ReLU; see kernels.ts), after
+ * the steps already taken; undefined when it does not fit.
+ */
+export function stepSlot(taken: readonly Step[], step: Step): number | undefined {
+  const slots = slotsOf(taken);
+  const last = slots.length ? slots.at(-1)! : -1;
+  if (slots.includes(-1)) return undefined;
+  const hasAdd = taken.some((s) => s.kind === 'add');
+  const slot = step.kind === 'add' ? 1 : step.kind === 'relu' ? 3 : hasAdd || last >= 0 ? 2 : 0;
+  return slot > last ? slot : undefined;
+}
 
-function stepBindings(steps: readonly Step[]): number {
-  return steps.reduce((n, s) => n + (s.kind === 'affine' ? 2 : s.kind === 'add' ? 1 : 0), 0);
+function slotsOf(steps: readonly Step[]): number[] {
+  const out: number[] = [];
+  steps.forEach((s, i) => {
+    out.push(stepSlot(steps.slice(0, i), s) ?? -1);
+  });
+  return out;
+}
+
+/** The FLAGS word of a step chain (bits 1, 2, 4, 8 for slots 0..3). */
+export function stepFlags(steps: readonly Step[]): number {
+  return slotsOf(steps).reduce((f, slot) => f | (1 << slot), 0);
 }
 
 /**
@@ -84,11 +103,13 @@ export function buildPlan(graph: Graph, weights: Weights, traced: ReadonlySet<st
   const storageOf = (v: string): string => aliases.get(v) ?? v;
 
   /** The elementwise chain starting after `value` that may be fused, given the bindings already used. */
-  function chain(value: string, used: number): { steps: Step[]; nodes: string[]; last: string } {
+  function chain(
+    value: string,
+    before: readonly Step[] = [],
+  ): { steps: Step[]; nodes: string[]; last: string } {
     const steps: Step[] = [];
     const nodes: string[] = [];
     let cur = value;
-    let bindings = used;
     while (!keep(cur)) {
       const next = sole.get(cur);
       if (!next || taken.has(next.name)) break;
@@ -100,8 +121,7 @@ export function buildPlan(graph: Graph, weights: Weights, traced: ReadonlySet<st
         // x + x reads the chain's own value twice: not a sole consumer, never here.
         step = { kind: 'add', node: next.name, other };
       } else break;
-      if (bindings + stepBindings([step]) > MAX_STORAGE_BINDINGS) break;
-      bindings += stepBindings([step]);
+      if (stepSlot([...before, ...steps], step) === undefined) break;
       steps.push(step);
       nodes.push(next.name);
       taken.add(next.name);
@@ -116,8 +136,7 @@ export function buildPlan(graph: Graph, weights: Weights, traced: ReadonlySet<st
     const input = node.inputs[0]!;
     switch (node.op) {
       case 'conv2d': {
-        // out, in, weights, bias
-        const c = chain(node.name, 4);
+        const c = chain(node.name);
         pending.push({
           at: position.get(c.last)!,
           op: {
@@ -140,8 +159,7 @@ export function buildPlan(graph: Graph, weights: Weights, traced: ReadonlySet<st
             : node.op === 'add'
               ? { kind: 'add', node: node.name, other: node.inputs[1]! }
               : affineStep(node, weights);
-        // out, in, and what the first step reads
-        const rest = chain(node.name, 2 + stepBindings([first]));
+        const rest = chain(node.name, [first]);
         pending.push({
           at: position.get(rest.last)!,
           op: {
