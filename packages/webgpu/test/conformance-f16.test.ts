@@ -1,21 +1,12 @@
 import { defineConformanceSuite } from '@resblocks/conformance';
 import { DEFAULT_TABLE, webgpuAdapter } from '../src/index.js';
-
-// Each case must have run this engine's kernels on a WebGPU adapter, and say which.
-const expectInfo = (storage: string) => (info: Readonly<Record<string, unknown>>) =>
-  info.engine !== 'resblocks WGSL'
-    ? `ran '${String(info.engine)}', not the WGSL engine`
-    : !info.adapter
-      ? 'no WebGPU adapter info'
-      : String(info.storage).startsWith(storage)
-        ? undefined
-        : `stored ${String(info.storage)}, expected ${storage}`;
+import { expectEngine } from './engine-info.js';
 
 // f16 storage: a sample of every group, on the default table's tiles so that they run here too.
 // SwiftShader compiles each new pipeline on the CPU: the whole grid again would double the time.
 // A file of its own, so that vitest runs it beside the f32 suite.
 await defineConformanceSuite(webgpuAdapter, 'f16', {
-  expectInfo: expectInfo('f16'),
+  expectInfo: expectEngine('f16'),
   compileOptions: { tiles: DEFAULT_TABLE.classes },
   networks: ['resnet8_cifar'],
   maxBlockCases: 12,
