@@ -46,6 +46,19 @@ const SLOW: Partial<Record<string, PageSuiteOptions>> = {
     randomCases: 1,
     sample: { ops: 1, blocks: 1, 'tiny-networks': 0 },
   },
+  // The WGSL engine compiles a pipeline per layer class, on the CPU here: a smaller grid, f16 smaller still.
+  'webgpu:f32': {
+    ...OPTIONS,
+    maxBlockCases: 4,
+    randomCases: 1,
+    sample: { ops: 2, blocks: 2, 'tiny-networks': 1 },
+  },
+  'webgpu:f16': {
+    ...OPTIONS,
+    maxBlockCases: 3,
+    randomCases: 1,
+    sample: { ops: 1, blocks: 2, 'tiny-networks': 1 },
+  },
 };
 
 const missing = chromiumMissing();
