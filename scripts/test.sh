@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI checks: install, build + typecheck, lint, then every package's tests (two packages at a
-# time: most suites keep one core busy, waiting on one engine thread or one browser page at a time). All stages run even when one fails, so one run shows every
+# time, longest first: most suites keep one core busy, waiting on one engine thread or one browser page at a time). All stages run even when one fails, so one run shows every
 # problem; the exit status is non-zero when any stage failed, and the last line is the test count.
 # CI=true: WebGPU suites that find no WebGPU adapter fail instead of skipping; nothing else changes.
 # Extra arguments go to turbo, e.g. `bash scripts/test.sh --filter=@resblocks/spec` (lint stays repo-wide).
@@ -34,7 +34,8 @@ turbo run test --dry=json "$@" >"$plan"
 
 stage "build+typecheck" turbo run build typecheck --continue "$@"
 stage "lint" biome check .
-stage "test" turbo run test --concurrency=2 --continue "$@" -- \
+# Two packages at a time, longest first (turbo would start the longest, the browser tests, last).
+stage "test" node scripts/test-lanes.mjs "$plan" -- \
   --reporter=default --reporter=json --outputFile.json=reports/vitest.json
 
 echo
