@@ -65,10 +65,7 @@ async function timeOne(run: TimedRun, signal?: AbortSignal): Promise<number> {
  * `iterations` timed runs of each. Several runs are interleaved (A, B, C, A, B, C, ...) so a load
  * change on a shared machine hits each of them alike.
  */
-export async function timeRuns(
-  runs: readonly TimedRun[],
-  options: TimingOptions = {},
-): Promise<RunTiming[]> {
+export async function timeRuns(runs: readonly TimedRun[], options: TimingOptions = {}): Promise<RunTiming[]> {
   const warmup = options.warmup ?? DEFAULT_TIMING.warmup;
   const iterations = options.iterations ?? DEFAULT_TIMING.iterations;
   const maxMs = options.maxMs ?? DEFAULT_TIMING.maxMs;

@@ -2,7 +2,7 @@ import { chooseBackend, formatShape, type ProbedBackend, ResblocksError, type Te
 import { checkBackendName, loadAdapters, offMainThread, requireBackend, usable } from '../adapters.js';
 import { CliError } from '../cli-error.js';
 import { type Command, defineCommand } from '../command.js';
-import { MAX_FILE_BYTES, readInputFile, writeOutputFile } from '../files.js';
+import { writeOutputFile } from '../files.js';
 import { imagenetLabels, topK } from '../labels.js';
 import { checkModelName, loadModelWeights } from '../model-files.js';
 import { readModelInput } from '../model-input.js';
