@@ -3,7 +3,8 @@ import { chromiumMissing } from '../src/chromium.js';
 import { type Harness, startHarness } from '../src/harness.js';
 
 /**
- * @resblocks/worker in Chromium: a few shared-suite cases through a Web Worker per wasm engine, and
+ * @resblocks/worker in Chromium: a few shared-suite cases through a Web Worker per wasm engine and on
+ * the WGSL engine (WebGPU in a worker), and
  * an abort 200 ms into a resnet50 pass, on the page's thread and through the worker.
  */
 const ONLY = [
@@ -34,20 +35,24 @@ describe.skipIf(missing !== undefined)(
       return p;
     }
 
-    it.each(['tfjs:wasm', 'onnx-web:wasm'])('runs shared-suite cases of %s in a Web Worker', async (id) => {
-      const p = await page();
-      try {
-        const report = await p.evaluate(([backend, only]) => window.hosted.run(backend, only), [
-          id,
-          ONLY,
-        ] as const);
-        const failed = report.cases.filter((c) => c.status !== 'pass');
-        expect(failed.map((c) => `${c.id}: ${c.message}`).join('\n'), harness.logs.join('\n')).toBe('');
-        expect(report.cases.length).toBeGreaterThan(10);
-      } finally {
-        await p.close();
-      }
-    });
+    // webgpu:f32: a WebGPU backend in a worker too (navigator.gpu in a dedicated worker).
+    it.each(['tfjs:wasm', 'onnx-web:wasm', 'webgpu:f32'])(
+      'runs shared-suite cases of %s in a Web Worker',
+      async (id) => {
+        const p = await page();
+        try {
+          const report = await p.evaluate(([backend, only]) => window.hosted.run(backend, only), [
+            id,
+            ONLY,
+          ] as const);
+          const failed = report.cases.filter((c) => c.status !== 'pass');
+          expect(failed.map((c) => `${c.id}: ${c.message}`).join('\n'), harness.logs.join('\n')).toBe('');
+          expect(report.cases.length).toBeGreaterThan(10);
+        } finally {
+          await p.close();
+        }
+      },
+    );
 
     it('an abort lands during the pass only through the worker', async () => {
       const p = await page();

@@ -1,5 +1,5 @@
 import { type CompileOptions, defineAdapter, type EngineBackend, ResblocksError } from '@resblocks/spec';
-import { type Engine, live, openEngine, pipelinesOf } from './engine.js';
+import { type Engine, live, openEngine } from './engine.js';
 import type { Tile } from './kernels.js';
 import { engineModel, WebGpuModel } from './model.js';
 import type { PlanLimits } from './plan.js';
@@ -85,7 +85,9 @@ export const webgpuAdapter = defineAdapter('webgpu', {
   backends: BACKENDS,
   // A model owns its activation buffers and one staging buffer: its runs never overlap.
   serialize: 'model',
-  counters: (b) => ({ buffers: live.buffers, bufferBytes: live.bytes, pipelines: pipelinesOf(b) }),
+  // Buffers are what a model holds until disposed. The pipeline cache is shared and outlives models
+  // (bounded by the layer classes), so it is in info().plan.pipelinesOnDevice, not a counter here.
+  counters: () => ({ buffers: live.buffers, bufferBytes: live.bytes }),
   validateOptions(options: WebGpuCompileOptions) {
     for (const [k, v] of Object.entries(options.limits ?? {})) {
       if (

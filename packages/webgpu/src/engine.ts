@@ -29,7 +29,6 @@ export const live = { buffers: 0, bytes: 0 };
 
 /** Compiled pipelines per device, shared by every model on it (SwiftShader compiles each on the CPU). */
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-const pipelineCount = new Map<string, number>();
 
 export function pipelinesOn(device: GPUDevice): number {
   return pipelineCache.get(device)?.size ?? 0;
@@ -50,13 +49,8 @@ export function pipelineFor(engine: Engine, kernel: KernelSource): GPUComputePip
       label: kernel.label,
     });
     cache.set(kernel.code, p);
-    pipelineCount.set(engine.backend, (pipelineCount.get(engine.backend) ?? 0) + 1);
   }
   return p;
-}
-
-export function pipelinesOf(backend: string): number {
-  return pipelineCount.get(backend) ?? 0;
 }
 
 export function createBuffer(engine: Engine, size: number, usage: number, label?: string): GPUBuffer {
