@@ -14,22 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import { PUBLIC_PACKAGES } from './pack.mjs';
 import { run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const PUBLIC_PACKAGES = [
-  'image',
-  'spec',
-  'conformance',
-  'tfjs',
-  'onnx',
-  'onnx-web',
-  'onnx-node',
-  'gpujs',
-  'webgpu',
-  'worker',
-  'cli',
-];
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const selected = args.filter((a) => !a.startsWith('--'));

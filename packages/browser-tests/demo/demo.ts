@@ -14,7 +14,7 @@ import {
 } from '@resblocks/spec';
 import { runtimeAdapters } from '../src/page/adapters.js';
 import { configureWasmPaths } from '../src/page/wasm-paths.js';
-import { FashionDemo, type FashionResult } from './fashion.js';
+import { drawGray, FashionDemo, type FashionResult } from './fashion.js';
 import { measureAndChoose, renderMeasured } from './measured.js';
 import { imageTensor, topK } from './preprocess.js';
 import { fillTraceSelects, type TraceResult, traceTwo } from './trace.js';
@@ -300,21 +300,6 @@ async function main(): Promise<void> {
   });
 }
 
-/** Draws 28x28 gray pixels into the converted-frame canvas. */
-function drawPixels(canvas: HTMLCanvasElement, pixels: Uint8Array): void {
-  const side = Math.round(Math.sqrt(pixels.length));
-  const small = new OffscreenCanvas(side, side);
-  const ctx = small.getContext('2d')!;
-  const img = ctx.createImageData(side, side);
-  pixels.forEach((v, i) => {
-    img.data.set([v, v, v, 255], 4 * i);
-  });
-  ctx.putImageData(img, 0, 0);
-  const out = canvas.getContext('2d')!;
-  out.imageSmoothingEnabled = false;
-  out.drawImage(small, 0, 0, canvas.width, canvas.height);
-}
-
 /** The live-video section: source and backend pickers, Start/Stop, and the per-frame figures. */
 function setUpVideo(fashion: FashionDemo, probed: ProbedBackend[], chosenId: BackendId): void {
   const set = fashion.trained;
@@ -354,7 +339,8 @@ function setUpVideo(fashion: FashionDemo, probed: ProbedBackend[], chosenId: Bac
     $('video-model').textContent = r.classified ? ms(r.modelMs) : '—';
     $('video-counts').textContent = `${r.presented} / ${r.classified} / ${r.dropped}`;
     $('video-longtask').textContent = r.longestTaskMs ? ms(r.longestTaskMs) : 'none over 50 ms';
-    if (pixels) drawPixels($<HTMLCanvasElement>('video-converted'), pixels);
+    if (pixels)
+      drawGray($<HTMLCanvasElement>('video-converted'), pixels, Math.round(Math.sqrt(pixels.length)));
     if (last) showTop(last);
     if (r.error) videoStatus(`failed: ${r.error}`);
     else videoStatus(r.running ? `${r.model} on ${r.backend}, in a Web Worker` : 'stopped');

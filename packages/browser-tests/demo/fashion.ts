@@ -20,7 +20,7 @@ export interface FashionResult {
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 /** Draws uint8 gray pixels (size x size) into a canvas, scaled up without smoothing. */
-function drawGray(canvas: HTMLCanvasElement, pixels: Uint8Array, size: number): void {
+export function drawGray(canvas: HTMLCanvasElement, pixels: Uint8Array, size: number): void {
   const small = new OffscreenCanvas(size, size);
   const ctx = small.getContext('2d')!;
   const img = ctx.createImageData(size, size);
