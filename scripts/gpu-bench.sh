@@ -21,6 +21,8 @@
 #     --iterations N  --warmup N  --max-seconds S      passed to `resblocks bench`
 #     --runs id,id       only these runs (ids as printed, e.g. tfjs:webgpu/resnet50/b64, pytorch:cuda)
 #     --torch skip       leave out the PyTorch anchor
+#     --tune S           first sweep the WGSL engine's tiles for S seconds (packages/webgpu/scripts/tune.ts);
+#                        the webgpu benches then use the table it writes, copied to OUT/tables/ for the repo
 #     --allow-software   also measure a software WebGPU adapter (SwiftShader: for checking the script)
 #     --packed-vulkan    use the packed Vulkan loader even where the system has one
 set -euo pipefail
@@ -47,6 +49,10 @@ pack() {
   stage="$(mktemp -d)"
   trap 'rm -rf "$stage"' RETURN
   node "$root/scripts/gpu-bench/pack.mjs" "$stage" >/dev/null
+  # The WGSL engine's tile sweep as plain JavaScript (the bundle has no TypeScript runner); the
+  # packages it imports resolve from the staged node_modules.
+  (cd "$root" && npx esbuild packages/webgpu/scripts/tune.ts --bundle --platform=node --format=esm \
+    --packages=external --log-level=warning --outfile="$stage/tune.mjs")
   mkdir -p "$stage/node/bin"
   cp "$(command -v node)" "$stage/node/bin/node"
 

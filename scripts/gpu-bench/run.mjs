@@ -5,11 +5,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -33,6 +36,7 @@ const { values: o } = parseArgs({
     'max-seconds': { type: 'string', default: '20' },
     runs: { type: 'string' },
     torch: { type: 'string', default: 'auto' },
+    tune: { type: 'string', default: '0' },
     'allow-software': { type: 'boolean', default: false },
   },
 });
@@ -172,6 +176,10 @@ for (const [i, batch] of list(o.batches).map(Number).entries()) {
   }
 }
 if (o.torch !== 'skip' && !plan.includes(torchStep)) plan.push(torchStep);
+// The WGSL engine's tile sweep first, so its benches run on the table it writes for this GPU.
+const tuneSeconds = Number(o.tune);
+if (tuneSeconds > 0 && backends.some((b) => b.startsWith('webgpu:')))
+  plan.unshift({ id: 'webgpu:tune', kind: 'tune' });
 const only = o.runs ? new Set(list(o.runs)) : undefined;
 const runs = [];
 const notRun = [];
@@ -190,6 +198,21 @@ function save() {
   renameSync(`${jsonFile}.tmp`, jsonFile);
 }
 
+/** Tables written into `dir` since `since`, copied to OUT/tables/: { file: table }, or undefined. */
+function newTables(dir, since) {
+  const written = existsSync(dir)
+    ? readdirSync(dir).filter((f) => f.endsWith('.json') && statSync(join(dir, f)).mtimeMs >= since)
+    : [];
+  if (!written.length) return undefined;
+  mkdirSync(join(o.out, 'tables'), { recursive: true });
+  const tables = {};
+  for (const f of written) {
+    copyFileSync(join(dir, f), join(o.out, 'tables', f));
+    tables[f] = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  }
+  return { tables };
+}
+
 const readResult = (file) => {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -206,68 +229,80 @@ for (const step of plan) {
     save();
     continue;
   }
-  if (step.kind === 'bench' && webgpuProblem) {
+  if (step.kind !== 'torch' && webgpuProblem) {
     runs.push({ id: step.id, status: 'skipped', message: webgpuProblem });
     save();
     continue;
   }
   const file = join(work, `${step.id.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
   rmSync(file, { force: true }); // a result left by an earlier call must not pass for this one
-  const limit = Math.min(step.kind === 'torch' ? 240_000 : perRunMs, remaining - 5000);
+  const limit = Math.min(
+    step.kind === 'torch' ? 240_000 : step.kind === 'tune' ? tuneSeconds * 1000 + 60_000 : perRunMs,
+    remaining - 5000,
+  );
+  const stepStarted = Date.now();
   log(
     `== ${step.id} (limit ${Math.round(limit / 1000)} s, ${Math.round(remaining / 1000)} s of the budget left)`,
   );
+  const tables = join(o.bundle, 'node_modules', '@resblocks', 'webgpu', 'tables');
   const r =
-    step.kind === 'torch'
+    step.kind === 'tune'
       ? await runChild(
-          'python3',
-          [
-            join(here, 'torch_anchor.py'),
-            '--json',
-            file,
-            '--models',
-            o.models,
-            '--batches',
-            o.batches,
-            '--size',
-            o.size,
-            '--max-seconds',
-            '5',
-          ],
-          limit,
-          { env: { ...process.env, PYTHONUNBUFFERED: '1' } },
-        )
-      : await runChild(
           node,
-          [
-            cli,
-            'bench',
-            '--model',
-            step.model,
-            '--backends',
-            step.backend,
-            '--batch',
-            String(step.batch),
-            '--size',
-            o.size,
-            '--iterations',
-            o.iterations,
-            '--warmup',
-            o.warmup,
-            '--max-seconds',
-            o['max-seconds'],
-            '--json',
-            file,
-          ],
+          [join(o.bundle, 'tune.mjs'), '--budget-s', String(tuneSeconds), '--out-dir', tables],
           limit,
-        );
-  const result = readResult(file);
+        )
+      : step.kind === 'torch'
+        ? await runChild(
+            'python3',
+            [
+              join(here, 'torch_anchor.py'),
+              '--json',
+              file,
+              '--models',
+              o.models,
+              '--batches',
+              o.batches,
+              '--size',
+              o.size,
+              '--max-seconds',
+              '5',
+            ],
+            limit,
+            { env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+          )
+        : await runChild(
+            node,
+            [
+              cli,
+              'bench',
+              '--model',
+              step.model,
+              '--backends',
+              step.backend,
+              '--batch',
+              String(step.batch),
+              '--size',
+              o.size,
+              '--iterations',
+              o.iterations,
+              '--warmup',
+              o.warmup,
+              '--max-seconds',
+              o['max-seconds'],
+              '--json',
+              file,
+            ],
+            limit,
+          );
+  // The tune step's result is the table it wrote (kept beside gpu-bench.json, for tables/ in the repo).
+  const result = step.kind === 'tune' ? newTables(tables, stepStarted) : readResult(file);
   const measured = result?.results?.length ?? 0;
   const status = r.timedOut
     ? 'timeout'
     : step.kind === 'torch' && (r.code === 3 || r.missing)
       ? 'skipped'
-      : r.code === 0 && measured > 0
+      : r.code === 0 && (measured > 0 || (step.kind === 'tune' && result))
         ? 'ok'
         : 'failed';
   const last = r.tail.trim().split('\n').slice(-6).join('\n');
