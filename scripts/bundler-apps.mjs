@@ -5,11 +5,11 @@
 // guide shows it), each built with its real bundler. packages/browser-tests/test/bundlers.test.ts serves them
 // and runs them in Chromium.
 // Usage: node scripts/bundler-apps.mjs [--keep] [--no-minify]   (build first). Prints what each bundler emitted.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installedProject, ROOT, StepError } from './pack.mjs';
+import { runAsync } from './run-command.mjs';
 
 export const APPS_SOURCE = join(ROOT, 'packages', 'browser-tests', 'bundlers');
 /** What the page imports (nothing else of the installed project). */
@@ -36,25 +36,10 @@ export function emitted(dir) {
 }
 
 /** Runs a command (no shell) and resolves to its output; rejects with the output when it fails. */
-function step(name, cmd, args, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    child.on('error', (error) => reject(new StepError(name, { status: null, stdout, stderr, error })));
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      if (status === 0) resolve({ stdout, stderr });
-      else reject(new StepError(name, { status, signal, stdout, stderr }));
-    });
-  });
+async function step(name, cmd, args, cwd) {
+  const r = await runAsync(cmd, args, cwd, 600_000);
+  if (r.status !== 0) throw new StepError(name, r);
+  return r;
 }
 
 /**
