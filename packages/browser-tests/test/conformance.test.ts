@@ -172,6 +172,9 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
       ]);
       for (const c of report.cases.filter((c) => c.group === 'accuracy'))
         expect(c.measured?.images, `${c.id} reports the images it ran`).toBeGreaterThan(0);
+      // The WGSL engine finds this adapter's committed tile table in the browser too (built in).
+      if (id.startsWith('webgpu:') && report.info.architecture === 'swiftshader')
+        expect(report.info.table, 'the tile table webgpu used in Chromium').toBe('google-swiftshader.json');
       // The engines' wasm binaries came from where the page configured them (not a CDN, not a guess).
       const prefix = WASM_FROM[id];
       if (prefix)

@@ -1,6 +1,7 @@
 /**
  * Sweeps GEMM tile configurations per layer class on whatever WebGPU adapter this machine has and
- * writes tables/<vendor>-<architecture>.json, the table the adapter then picks for that adapter.
+ * writes tables/<vendor>-<architecture>.json, the table the adapter then picks for that adapter
+ * (and src/builtin-tables.ts, the same tables built in for browsers).
  * Each candidate is timed on the GPU's clock (timestamp queries, the class's dispatches only) where
  * the adapter offers `timestamp-query`, else by the wall-clock time of the whole run. The best of
  * `--repeats` runs counts (a shared machine only ever adds time). The sweep stops at its budget;
@@ -31,6 +32,7 @@ import {
   tableName,
   tileProblem,
 } from '../src/tables.js';
+import { TABLES_DIR, writeTablesModule } from './tables-module.js';
 
 const flags = benchFlags();
 const quick = flags.has('quick');
@@ -201,6 +203,8 @@ async function main(): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(table, null, 2)}\n`);
   console.error(`wrote ${file} in ${table.seconds} s`);
+  // A table committed with the package is built in too (browsers cannot read tables/).
+  if (resolve(dirname(file)) === resolve(TABLES_DIR)) console.error(`wrote ${writeTablesModule()}`);
   engine.device.destroy();
 }
 

@@ -13,6 +13,12 @@ export interface WebGpuCompileOptions extends CompileOptions {
   readonly limits?: Partial<PlanLimits>;
   /** Tiles per layer class instead of the adapter's table (what the tuning script sweeps). */
   readonly tiles?: Partial<Record<string, Tile>>;
+  /**
+   * Subgroup operations in the kernels that have them: default where the device offers the
+   * `subgroups` feature; false uses workgroup memory instead; true on a device without the feature
+   * is refused (never a silent fallback).
+   */
+  readonly subgroups?: boolean;
 }
 
 /**
@@ -56,6 +62,13 @@ function backend(name: 'f32' | 'f16'): EngineBackend<Engine> {
         });
       }
       const o = compile as WebGpuCompileOptions;
+      if (o.subgroups === true && !engine.features.subgroups) {
+        throw new ResblocksError(
+          'BACKEND_UNAVAILABLE',
+          `webgpu:${name}: subgroups: true, but this adapter (${engine.adapter.vendor} ${engine.adapter.architecture}) does not offer the 'subgroups' feature`,
+          { backend: `webgpu:${name}`, feature: 'subgroups' },
+        );
+      }
       engine.device.pushErrorScope('validation');
       let model: WebGpuModel | undefined;
       let failure: unknown;
@@ -64,6 +77,7 @@ function backend(name: 'f32' | 'f16'): EngineBackend<Engine> {
           trace,
           ...(o.limits ? { limits: o.limits } : {}),
           ...(o.tiles ? { tiles: o.tiles } : {}),
+          ...(o.subgroups !== undefined ? { subgroups: o.subgroups } : {}),
         });
       } catch (e) {
         failure = e;
@@ -100,6 +114,14 @@ export const webgpuAdapter = defineAdapter('webgpu', {
           { limit: k },
         );
     }
+    if (options.subgroups !== undefined && typeof options.subgroups !== 'boolean')
+      throw new ResblocksError(
+        'INVALID_CONTRACT',
+        `subgroups must be a boolean; got ${String(options.subgroups)}`,
+        {
+          option: 'subgroups',
+        },
+      );
     for (const [k, t] of Object.entries(options.tiles ?? {})) {
       const problem = (LAYER_CLASSES as readonly string[]).includes(k)
         ? t && tileProblem(t)

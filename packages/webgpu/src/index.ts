@@ -1,4 +1,5 @@
 export { type WebGpuCompileOptions, webgpuAdapter } from './adapter.js';
+export { BUILTIN_TABLES } from './builtin-tables.js';
 export { fromHalf, packHalf, toHalf, unpackHalf } from './f16.js';
 export type { Precision, StepKind, Tile } from './kernels.js';
 export {

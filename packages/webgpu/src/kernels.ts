@@ -104,6 +104,15 @@ function epilogue(b: Builder): string {
 }`;
 }
 
+interface Extras {
+  /** Workgroup variables and helper functions. */
+  readonly decls?: string;
+  /** WGSL extensions the code needs (`enable` directives come first in a module). */
+  readonly enable?: string;
+  /** More builtins for main. */
+  readonly builtins?: string;
+}
+
 function assemble(
   precision: Precision,
   params: readonly string[],
@@ -111,16 +120,17 @@ function assemble(
   body: string,
   threads: number,
   label: string,
-  extra = '',
+  extras: Extras | string = {},
 ): KernelSource {
+  const x: Extras = typeof extras === 'string' ? { decls: extras } : extras;
   const u = uniforms(params);
-  const code = `${packetType(precision)}
+  const code = `${x.enable ? `enable ${x.enable};\n` : ''}${packetType(precision)}
 ${IS_NAN}
 ${u.decl}
 ${b.decls.join('\n')}
-${extra}
+${x.decls ?? ''}
 @compute @workgroup_size(${threads})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32${x.builtins ? `, ${x.builtins}` : ''}) {
 ${u.lets}
 ${body}
 }
@@ -405,17 +415,44 @@ export function globalAvgPool(precision: Precision): KernelSource {
 
 export const POOL_LINEAR_PARAMS = ['HW', 'FP4', 'GROUPS', 'WGS', 'GRIDX'] as const;
 
+/** Output features per workgroup of the classifier (two packets). */
+export const LINEAR_OUTPUTS = 8;
+
 /**
- * Global average pool fused with the linear layer: a workgroup per sample and 64 output packets
- * averages the sample's channels into workgroup memory once, then each thread dots them with its
- * column of the [Cin][Fout] weights (neighbouring threads read neighbouring words). A plain linear
- * layer is the same kernel over one pixel (HW = 1).
+ * Global average pool fused with the linear layer, split over the input channels: a workgroup per
+ * sample and 8 outputs averages the sample's channels into workgroup memory once, then all 64
+ * threads share the dot products, thread t taking packets t, t + 64, ... of each weight row
+ * ([Fout][Cin] rows, so neighbouring threads read neighbouring words), and the partial sums are
+ * reduced: with `subgroups`, by subgroupAdd and one word per subgroup (the subgroups of a 1-D
+ * workgroup are its consecutive runs of subgroup_size invocations); otherwise by a tree in
+ * workgroup memory. A thread per output would leave a batch-1 classifier a few workgroups, each
+ * walking all of Cin. A plain linear layer is the same kernel over one pixel (HW = 1).
  */
-export function poolLinear(precision: Precision, inPackets: number): KernelSource {
+export function poolLinear(precision: Precision, inPackets: number, subgroups: boolean): KernelSource {
   const b = builder();
   bind(b, { kind: 'weights' }, 'var<storage, read> Wl: array<PK>');
   bind(b, { kind: 'bias' }, 'var<storage, read> Bias: array<vec4<f32>>');
   const t = LINEAR_THREADS;
+  const rows = LINEAR_OUTPUTS;
+  const dots = Array.from(
+    { length: rows },
+    (_, j) => `acc${j >> 2}.${'xyzw'[j & 3]} += dot(mv, ld(Wl[(row + ${j}u) * ${inPackets}u + c4]));`,
+  );
+  const reduce = subgroups
+    ? `let s0 = subgroupAdd(acc0); let s1 = subgroupAdd(acc1);
+  if (lane == 0u) { Part[(lid / sgs) * 2u] = s0; Part[(lid / sgs) * 2u + 1u] = s1; }
+  workgroupBarrier();
+  let parts = (${t}u + sgs - 1u) / sgs;`
+    : `Part[2u * lid] = acc0; Part[2u * lid + 1u] = acc1;
+  workgroupBarrier();
+  for (var s = ${t / 2}u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      Part[2u * lid] += Part[2u * (lid + s)];
+      Part[2u * lid + 1u] += Part[2u * (lid + s) + 1u];
+    }
+    workgroupBarrier();
+  }
+  let parts = 1u;`;
   const body = `  let wid = wg.y * GRIDX + wg.x;
   if (wid >= WGS) { return; }
   let n = wid / GROUPS; let og = wid % GROUPS;
@@ -425,17 +462,18 @@ export function poolLinear(precision: Precision, inPackets: number): KernelSourc
     Mean[c4] = s / f32(HW);
   }
   workgroupBarrier();
-  let o4 = og * ${t}u + lid;
-  if (o4 < FP4) {
-    var acc = Bias[o4];
-    for (var c4 = 0u; c4 < ${inPackets}u; c4++) {
-      let mv = Mean[c4]; let base = c4 * 4u * FP4 + o4;
-      acc = fma(vec4<f32>(mv.x), ld(Wl[base]), acc);
-      acc = fma(vec4<f32>(mv.y), ld(Wl[base + FP4]), acc);
-      acc = fma(vec4<f32>(mv.z), ld(Wl[base + 2u * FP4]), acc);
-      acc = fma(vec4<f32>(mv.w), ld(Wl[base + 3u * FP4]), acc);
-    }
-    Y[n * FP4 + o4] = st(acc);
+  let row = og * ${rows}u;
+  var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0);
+  for (var c4 = lid; c4 < ${inPackets}u; c4 += ${t}u) {
+    let mv = Mean[c4];
+    ${dots.join('\n    ')}
+  }
+  ${reduce}
+  if (lid < 2u) {
+    var r = vec4<f32>(0.0);
+    for (var i = 0u; i < parts; i++) { r += Part[2u * i + lid]; }
+    let o4 = og * 2u + lid;
+    if (o4 < FP4) { Y[n * FP4 + o4] = st(r + Bias[o4]); }
   }`;
   return assemble(
     precision,
@@ -443,7 +481,16 @@ export function poolLinear(precision: Precision, inPackets: number): KernelSourc
     b,
     body,
     t,
-    'pool-linear',
-    `var<workgroup> Mean: array<vec4<f32>, ${inPackets}>;`,
+    subgroups ? 'pool-linear-subgroups' : 'pool-linear',
+    {
+      decls: `var<workgroup> Mean: array<vec4<f32>, ${inPackets}>;
+var<workgroup> Part: array<vec4<f32>, ${2 * t}>;`,
+      ...(subgroups
+        ? {
+            enable: 'subgroups',
+            builtins: '@builtin(subgroup_size) sgs: u32, @builtin(subgroup_invocation_id) lane: u32',
+          }
+        : {}),
+    },
   );
 }

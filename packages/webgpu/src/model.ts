@@ -23,6 +23,7 @@ import {
   gemmConv,
   globalAvgPool,
   type KernelSource,
+  LINEAR_OUTPUTS,
   LINEAR_THREADS,
   pool,
   poolLinear,
@@ -47,6 +48,8 @@ export interface ModelOptions {
   readonly limits?: Partial<PlanLimits>;
   /** Tiles per layer class instead of the engine's table (the tuning script). */
   readonly tiles?: Partial<Record<string, Tile>>;
+  /** Whether kernels may use subgroup operations (default: where the device has `subgroups`). */
+  readonly subgroups?: boolean;
 }
 
 /** A convolution's or linear layer's weights, laid out for its kernel and uploaded once. */
@@ -228,6 +231,8 @@ export class WebGpuModel {
   readonly plan: Plan;
   readonly uploaded = new Map<string, Uploaded>();
   readonly bytesPerPacket: number;
+  /** Kernels use subgroup operations (the classifier's reduction). */
+  readonly subgroups: boolean;
   readonly limits: PlanLimits;
   private readonly executors = new Map<string, Executor>();
   private readonly weightBuffers: GPUBuffer[] = [];
@@ -245,6 +250,7 @@ export class WebGpuModel {
   ) {
     this.plan = buildPlan(graph, weights, options.trace ?? new Set());
     this.bytesPerPacket = engine.precision === 'f16' ? 8 : 16;
+    this.subgroups = options.subgroups ?? engine.features.subgroups;
     const l = options.limits ?? {};
     this.limits = {
       maxStorageBufferBindingSize: Math.min(
@@ -326,11 +332,12 @@ export class WebGpuModel {
     } else if (op.kind === 'linear') {
       const n = op.node;
       const w = weights.get(n.weight)!.data;
-      // [Fout][Cin] to [Cin padded to 4][Fout padded to 4]: each thread reads its own column.
+      // PyTorch's [Fout][Cin] with Cin padded to packets and Fout to whole workgroups (zero rows).
       const fp = ceil4(n.outFeatures);
-      const t = new Float32Array(ceil4(n.inFeatures) * fp);
+      const cp = ceil4(n.inFeatures);
+      const t = new Float32Array(Math.ceil(n.outFeatures / LINEAR_OUTPUTS) * LINEAR_OUTPUTS * cp);
       for (let o = 0; o < n.outFeatures; o++)
-        for (let c = 0; c < n.inFeatures; c++) t[c * fp + o] = w[o * n.inFeatures + c]!;
+        t.set(w.subarray(o * n.inFeatures, (o + 1) * n.inFeatures), o * cp);
       const b = new Float32Array(fp);
       if (n.bias) b.set(weights.get(n.bias)!.data);
       this.uploaded.set(op.out, {
@@ -490,9 +497,9 @@ export class WebGpuModel {
           );
         }
         const FP4 = Math.ceil(op.node.outFeatures / 4);
-        const groups = Math.ceil(FP4 / LINEAR_THREADS);
+        const groups = Math.ceil(op.node.outFeatures / LINEAR_OUTPUTS);
         return {
-          kernel: poolLinear(p, CP4),
+          kernel: poolLinear(p, CP4, this.subgroups),
           params: { HW: H * W, FP4, GROUPS: groups, WGS: N * groups },
           workgroups: N * groups,
         };
@@ -751,6 +758,7 @@ export class WebGpuModel {
       storage: this.engine.precision === 'f16' ? 'f16 (packed pairs), f32 accumulation' : 'f32',
       adapter: this.engine.adapter,
       features: this.engine.features,
+      subgroups: this.subgroups,
       table: this.engine.tableFile ?? 'default',
       runs: this.runs,
       plan: {

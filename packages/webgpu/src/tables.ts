@@ -1,4 +1,5 @@
 import { isNode } from '@resblocks/spec';
+import { BUILTIN_TABLES } from './builtin-tables.js';
 import type { Tile } from './kernels.js';
 
 /** The layer classes a tile table covers (see layerClass). */
@@ -19,19 +20,8 @@ export interface TileTable {
   readonly classes: Readonly<Record<LayerClass, Tile>>;
 }
 
-/** tables/default.json, built in so that browsers (which cannot read the package's files) have it. */
-export const DEFAULT_TABLE: TileTable = {
-  device: 'default',
-  note: 'Serves every adapter without a table of its own; tiles per layer class (tm x tn outputs per workgroup, tk deep, rm x rn per thread).',
-  classes: {
-    stem: { tm: 64, tn: 64, tk: 16, rm: 4, rn: 4 },
-    'pointwise-large': { tm: 128, tn: 64, tk: 16, rm: 8, rn: 4 },
-    'pointwise-small': { tm: 32, tn: 64, tk: 16, rm: 4, rn: 4 },
-    'spatial-large': { tm: 128, tn: 64, tk: 16, rm: 8, rn: 4 },
-    'spatial-small': { tm: 32, tn: 64, tk: 16, rm: 4, rn: 4 },
-    grouped: { tm: 64, tn: 16, tk: 16, rm: 4, rn: 4 },
-  },
-};
+/** tables/default.json: serves every adapter without a table of its own. */
+export const DEFAULT_TABLE: TileTable = BUILTIN_TABLES.default!;
 
 /** A table's file name for an adapter: `<vendor>-<architecture>.json`, lower case, [a-z0-9-] only. */
 export function tableName(vendor: string, architecture: string): string {
@@ -71,8 +61,10 @@ export function checkTable(table: unknown, source: string): TileTable {
 }
 
 /**
- * The table for an adapter: tables/<vendor>-<architecture>.json where the package's files can be
- * read (Node) and one exists, else the default. Never throws: a broken file is reported in `note`.
+ * The table for an adapter: `<vendor>-<architecture>`, read from `dir` or the package's tables/
+ * folder where files can be read (Node: a table just written by the tuning script), else the one
+ * built in (every committed table, in every environment), else the default. Never throws: a broken
+ * file is reported in `problem`.
  */
 export async function lookupTable(
   vendor: string,
@@ -80,22 +72,26 @@ export async function lookupTable(
   /** Where the tables are (default: the package's tables/ folder). */
   dir?: string,
 ): Promise<{ table: TileTable; file?: string; problem?: string }> {
-  if (!isNode()) return { table: DEFAULT_TABLE };
-  const name = `${tableName(vendor, architecture)}.json`;
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
-    const url = dir ? join(dir, name) : new URL(`../tables/${name}`, import.meta.url);
-    let text: string;
+  const name = tableName(vendor, architecture);
+  const file = `${name}.json`;
+  if (isNode()) {
     try {
-      text = await readFile(url, 'utf8');
-    } catch {
-      return { table: DEFAULT_TABLE };
+      const { readFile } = await import('node:fs/promises');
+      const { join } = await import('node:path');
+      const url = dir ? join(dir, file) : new URL(`../tables/${file}`, import.meta.url);
+      let text: string | undefined;
+      try {
+        text = await readFile(url, 'utf8');
+      } catch {
+        // No such file: the built-in tables answer.
+      }
+      if (text !== undefined) return { table: checkTable(JSON.parse(text), file), file };
+    } catch (e) {
+      return { table: DEFAULT_TABLE, problem: (e as Error).message };
     }
-    return { table: checkTable(JSON.parse(text), name), file: name };
-  } catch (e) {
-    return { table: DEFAULT_TABLE, problem: (e as Error).message };
   }
+  const builtin = name === 'default' ? undefined : BUILTIN_TABLES[name];
+  return builtin ? { table: builtin, file } : { table: DEFAULT_TABLE };
 }
 
 export interface LayerShape {

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { foldBatchNorm, inferShapes, initWeights, networkGraph, requestWebGpuAdapter } from '@resblocks/spec';
 import { describe, expect, it } from 'vitest';
+import { tablesOnDisk } from '../scripts/tables-module.js';
+import { BUILTIN_TABLES } from '../src/builtin-tables.js';
 import { DEFAULT_TABLE, LAYER_CLASSES, layerClass, lookupTable, tableName } from '../src/index.js';
 import { checkTable } from '../src/tables.js';
 
@@ -33,6 +35,20 @@ describe('tile tables', () => {
         'x',
       ),
     ).toThrow(/1024 threads/);
+  });
+
+  it('builds every committed table in (browsers get the tuned tables too)', async () => {
+    expect(BUILTIN_TABLES).toEqual(tablesOnDisk());
+    expect(Object.keys(BUILTIN_TABLES)).toContain('google-swiftshader');
+    // Where files cannot be read, or the package's folder lacks the table, the built-in one answers.
+    const empty = mkdtempSync(join(tmpdir(), 'tables-'));
+    try {
+      const found = await lookupTable('Google', 'SwiftShader', empty);
+      expect(found.file).toBe('google-swiftshader.json');
+      expect(found.table).toBe(BUILTIN_TABLES['google-swiftshader']);
+    } finally {
+      rmSync(empty, { recursive: true });
+    }
   });
 
   it('names a table after the adapter and classes every resnet layer', async () => {

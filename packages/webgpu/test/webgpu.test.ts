@@ -123,6 +123,32 @@ describe('webgpu adapter', () => {
   );
 
   it.skipIf(!probe.available)(
+    "the classifier's split reduction, by subgroups and in workgroup memory, agrees with the reference",
+    async () => {
+      // 512 input channels (two packets per thread), 13 classes (a partial packet and workgroup).
+      const graph = networkGraph('resnet18', { numClasses: 13 });
+      const weights = initWeights(graph, 5);
+      const x = seededInput([3, 3, 32, 32], 5);
+      const expected = runReference(graph, weights, x).data;
+      const offered = (probe.info as { features?: { subgroups?: boolean } } | undefined)?.features?.subgroups;
+      if (/swiftshader/i.test(String(probe.info?.architecture))) expect(offered).toBe(true);
+      for (const subgroups of offered ? [true, false] : [false]) {
+        const model = await webgpuAdapter.compile(graph, weights, { backend: 'f32', subgroups } as never);
+        try {
+          const y = await model.run(x);
+          const info = model.info() as { subgroups: boolean; plan: { kernelClasses: string[] } };
+          expect(info.subgroups).toBe(subgroups);
+          expect(info.plan.kernelClasses).toContain(subgroups ? 'pool-linear-subgroups' : 'pool-linear');
+          const cmp = compareTensors(y.data, expected, 'float32', errorModel(graph));
+          expect(cmp.pass, `subgroups: ${subgroups}: ${cmp.fraction} of the budget`).toBe(true);
+        } finally {
+          await model.dispose();
+        }
+      }
+    },
+  );
+
+  it.skipIf(!probe.available)(
     'splits a batch that exceeds maxStorageBufferBindingSize into sub-batches with the same results',
     async () => {
       const x = seededInput([5, 16, 9, 9], 3);
@@ -207,6 +233,9 @@ describe('webgpu adapter', () => {
           tiles: { stem: { tm: 64, tn: 64, tk: 16, rm: 1, rn: 4 } },
         } as never),
       ),
+    ).toBe('INVALID_CONTRACT');
+    expect(
+      await code(webgpuAdapter.compile(block, blockWeights, { backend: 'f32', subgroups: 'yes' } as never)),
     ).toBe('INVALID_CONTRACT');
     expect(await code(webgpuAdapter.compile(block, blockWeights, { backend: 'f64' }))).toBe(
       'UNKNOWN_BACKEND',
