@@ -22,6 +22,8 @@
 #     --runs id,id       only these runs (ids as printed, e.g. tfjs:webgpu/resnet50/b64, pytorch:cuda)
 #     --torch skip       leave out the PyTorch anchor
 #     --tune S           first sweep the WGSL engine's tiles for S seconds (packages/webgpu/scripts/tune.ts);
+#                        either way the engine's dispatches are then timed per kernel class with timestamp
+#                        queries (packages/webgpu/bench/profile.ts: ms, share and GFLOP/s per class);
 #                        the webgpu benches then use the table it writes, copied to OUT/tables/ for the repo
 #     --allow-software   also measure a software WebGPU adapter (SwiftShader: for checking the script)
 #     --packed-vulkan    use the packed Vulkan loader even where the system has one
@@ -51,8 +53,11 @@ pack() {
   node "$root/scripts/gpu-bench/pack.mjs" "$stage" >/dev/null
   # The WGSL engine's tile sweep as plain JavaScript (the bundle has no TypeScript runner); the
   # packages it imports resolve from the staged node_modules.
-  (cd "$root" && npx esbuild packages/webgpu/scripts/tune.ts --bundle --platform=node --format=esm \
-    --packages=external --log-level=warning --outfile="$stage/tune.mjs")
+  local script
+  for script in scripts/tune.ts bench/profile.ts; do
+    (cd "$root" && npx esbuild "packages/webgpu/$script" --bundle --platform=node --format=esm \
+      --packages=external --log-level=warning --outfile="$stage/$(basename "$script" .ts).mjs")
+  done
   mkdir -p "$stage/node/bin"
   cp "$(command -v node)" "$stage/node/bin/node"
 

@@ -178,8 +178,10 @@ for (const [i, batch] of list(o.batches).map(Number).entries()) {
 if (o.torch !== 'skip' && !plan.includes(torchStep)) plan.push(torchStep);
 // The WGSL engine's tile sweep first, so its benches run on the table it writes for this GPU.
 const tuneSeconds = Number(o.tune);
-if (tuneSeconds > 0 && backends.some((b) => b.startsWith('webgpu:')))
-  plan.unshift({ id: 'webgpu:tune', kind: 'tune' });
+// Then where the engine's time goes, per kernel class (what explains a missed target).
+const engines = backends.filter((b) => b.startsWith('webgpu:')).map((b) => b.slice('webgpu:'.length));
+if (engines.length) plan.unshift({ id: 'webgpu:profile', kind: 'profile' });
+if (tuneSeconds > 0 && engines.length) plan.unshift({ id: 'webgpu:tune', kind: 'tune' });
 const only = o.runs ? new Set(list(o.runs)) : undefined;
 const runs = [];
 const notRun = [];
@@ -237,7 +239,13 @@ for (const step of plan) {
   const file = join(work, `${step.id.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
   rmSync(file, { force: true }); // a result left by an earlier call must not pass for this one
   const limit = Math.min(
-    step.kind === 'torch' ? 240_000 : step.kind === 'tune' ? tuneSeconds * 1000 + 60_000 : perRunMs,
+    step.kind === 'torch'
+      ? 240_000
+      : step.kind === 'tune'
+        ? tuneSeconds * 1000 + 60_000
+        : step.kind === 'profile'
+          ? 120_000
+          : perRunMs,
     remaining - 5000,
   );
   const stepStarted = Date.now();
@@ -252,49 +260,59 @@ for (const step of plan) {
           [join(o.bundle, 'tune.mjs'), '--budget-s', String(tuneSeconds), '--out-dir', tables],
           limit,
         )
-      : step.kind === 'torch'
+      : step.kind === 'profile'
         ? await runChild(
-            'python3',
-            [
-              join(here, 'torch_anchor.py'),
-              '--json',
-              file,
-              '--models',
-              o.models,
-              '--batches',
-              o.batches,
-              '--size',
-              o.size,
-              '--max-seconds',
-              '5',
-            ],
-            limit,
-            { env: { ...process.env, PYTHONUNBUFFERED: '1' } },
-          )
-        : await runChild(
             node,
             [
-              cli,
-              'bench',
-              '--model',
-              step.model,
-              '--backends',
-              step.backend,
-              '--batch',
-              String(step.batch),
-              '--size',
-              o.size,
-              '--iterations',
-              o.iterations,
-              '--warmup',
-              o.warmup,
-              '--max-seconds',
-              o['max-seconds'],
-              '--json',
-              file,
+              join(o.bundle, 'profile.mjs'),
+              ...['--models', o.models, '--batches', o.batches, '--size', o.size],
+              ...['--backends', engines.join(','), '--repeats', '3', '--out', file],
             ],
             limit,
-          );
+          )
+        : step.kind === 'torch'
+          ? await runChild(
+              'python3',
+              [
+                join(here, 'torch_anchor.py'),
+                '--json',
+                file,
+                '--models',
+                o.models,
+                '--batches',
+                o.batches,
+                '--size',
+                o.size,
+                '--max-seconds',
+                '5',
+              ],
+              limit,
+              { env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+            )
+          : await runChild(
+              node,
+              [
+                cli,
+                'bench',
+                '--model',
+                step.model,
+                '--backends',
+                step.backend,
+                '--batch',
+                String(step.batch),
+                '--size',
+                o.size,
+                '--iterations',
+                o.iterations,
+                '--warmup',
+                o.warmup,
+                '--max-seconds',
+                o['max-seconds'],
+                '--json',
+                file,
+              ],
+              limit,
+            );
   // The tune step's result is the table it wrote (kept beside gpu-bench.json, for tables/ in the repo).
   const result = step.kind === 'tune' ? newTables(tables, stepStarted) : readResult(file);
   const measured = result?.results?.length ?? 0;

@@ -415,13 +415,13 @@ export function globalAvgPool(precision: Precision): KernelSource {
 
 export const POOL_LINEAR_PARAMS = ['HW', 'FP4', 'GROUPS', 'WGS', 'GRIDX'] as const;
 
-/** Output features per workgroup of the classifier (two packets). */
-export const LINEAR_OUTPUTS = 8;
+/** Output features per workgroup of the classifier (a multiple of four: whole packets). */
+export const LINEAR_OUTPUTS = 16;
 
 /**
  * Global average pool fused with the linear layer, split over the input channels: a workgroup per
- * sample and 8 outputs averages the sample's channels into workgroup memory once, then all 64
- * threads share the dot products, thread t taking packets t, t + 64, ... of each weight row
+ * sample and LINEAR_OUTPUTS outputs averages the sample's channels into workgroup memory once, then
+ * all 64 threads share the dot products, thread t taking packets t, t + 64, ... of each weight row
  * ([Fout][Cin] rows, so neighbouring threads read neighbouring words), and the partial sums are
  * reduced: with `subgroups`, by subgroupAdd and one word per subgroup (the subgroups of a 1-D
  * workgroup are its consecutive runs of subgroup_size invocations); otherwise by a tree in
@@ -434,21 +434,22 @@ export function poolLinear(precision: Precision, inPackets: number, subgroups: b
   bind(b, { kind: 'bias' }, 'var<storage, read> Bias: array<vec4<f32>>');
   const t = LINEAR_THREADS;
   const rows = LINEAR_OUTPUTS;
+  const rp = rows / 4;
+  const each = (f: (q: number) => string, sep = ' ') => Array.from({ length: rp }, (_, q) => f(q)).join(sep);
   const dots = Array.from(
     { length: rows },
     (_, j) => `acc${j >> 2}.${'xyzw'[j & 3]} += dot(mv, ld(Wl[(row + ${j}u) * ${inPackets}u + c4]));`,
   );
   const reduce = subgroups
-    ? `let s0 = subgroupAdd(acc0); let s1 = subgroupAdd(acc1);
-  if (lane == 0u) { Part[(lid / sgs) * 2u] = s0; Part[(lid / sgs) * 2u + 1u] = s1; }
+    ? `${each((q) => `let s${q} = subgroupAdd(acc${q});`)}
+  if (lane == 0u) { let k = (lid / sgs) * ${rp}u; ${each((q) => `Part[k + ${q}u] = s${q};`)} }
   workgroupBarrier();
   let parts = (${t}u + sgs - 1u) / sgs;`
-    : `Part[2u * lid] = acc0; Part[2u * lid + 1u] = acc1;
+    : `${each((q) => `Part[${rp}u * lid + ${q}u] = acc${q};`)}
   workgroupBarrier();
   for (var s = ${t / 2}u; s > 0u; s >>= 1u) {
     if (lid < s) {
-      Part[2u * lid] += Part[2u * (lid + s)];
-      Part[2u * lid + 1u] += Part[2u * (lid + s) + 1u];
+      ${each((q) => `Part[${rp}u * lid + ${q}u] += Part[${rp}u * (lid + s) + ${q}u];`, '\n      ')}
     }
     workgroupBarrier();
   }
@@ -463,16 +464,16 @@ export function poolLinear(precision: Precision, inPackets: number, subgroups: b
   }
   workgroupBarrier();
   let row = og * ${rows}u;
-  var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0);
+  ${each((q) => `var acc${q} = vec4<f32>(0.0);`)}
   for (var c4 = lid; c4 < ${inPackets}u; c4 += ${t}u) {
     let mv = Mean[c4];
     ${dots.join('\n    ')}
   }
   ${reduce}
-  if (lid < 2u) {
+  if (lid < ${rp}u) {
     var r = vec4<f32>(0.0);
-    for (var i = 0u; i < parts; i++) { r += Part[2u * i + lid]; }
-    let o4 = og * 2u + lid;
+    for (var i = 0u; i < parts; i++) { r += Part[${rp}u * i + lid]; }
+    let o4 = og * ${rp}u + lid;
     if (o4 < FP4) { Y[n * FP4 + o4] = st(r + Bias[o4]); }
   }`;
   return assemble(
@@ -484,7 +485,7 @@ export function poolLinear(precision: Precision, inPackets: number, subgroups: b
     subgroups ? 'pool-linear-subgroups' : 'pool-linear',
     {
       decls: `var<workgroup> Mean: array<vec4<f32>, ${inPackets}>;
-var<workgroup> Part: array<vec4<f32>, ${2 * t}>;`,
+var<workgroup> Part: array<vec4<f32>, ${rp * t}>;`,
       ...(subgroups
         ? {
             enable: 'subgroups',
