@@ -21,18 +21,18 @@ const plan = JSON.parse(readFileSync(planFile, 'utf8'));
 
 // Seconds each suite took on the 2-core CI machine (only the order matters; new packages count 60).
 const SECONDS = {
-  '@resblocks/browser-tests': 700,
-  '@resblocks/gpujs': 300,
-  resblocks: 260,
-  '@resblocks/spec': 200,
-  '@resblocks/tfjs': 200,
-  '@resblocks/webgpu': 150,
-  '@resblocks/onnx-web': 140,
-  '@resblocks/onnx': 110,
-  '@resblocks/onnx-node': 100,
-  '@resblocks/conformance': 90,
-  '@resblocks/worker': 40,
-  '@resblocks/image': 10,
+  '@resblocks/browser-tests': 520,
+  resblocks: 170,
+  '@resblocks/gpujs': 135,
+  '@resblocks/webgpu': 120,
+  '@resblocks/tfjs': 82,
+  '@resblocks/onnx': 81,
+  '@resblocks/onnx-web': 67,
+  '@resblocks/spec': 61,
+  '@resblocks/onnx-node': 31,
+  '@resblocks/conformance': 27,
+  '@resblocks/worker': 16,
+  '@resblocks/image': 2,
 };
 const queue = plan.tasks
   .filter((t) => t.task === 'test' && t.command && t.command !== '<NONEXISTENT>')
