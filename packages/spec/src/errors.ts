@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'NPY_FORMAT'
   | 'IMAGE_FORMAT'
   | 'INPUT_TOO_LARGE'
+  /** A GPU tensor the backend cannot use: another device's buffer, missing usage flags. */
+  | 'INPUT_DEVICE'
   | 'FIXTURE_INTEGRITY'
   | 'UNKNOWN_OP'
   | 'BACKEND_UNAVAILABLE'

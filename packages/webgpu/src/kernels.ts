@@ -495,3 +495,40 @@ var<workgroup> Part: array<vec4<f32>, ${rp * t}>;`,
     },
   );
 }
+
+export const IO_PARAMS = ['C', 'HW', 'CP4', 'N0', 'TOTAL', 'GRIDX'] as const;
+
+/**
+ * A caller's NCHW float32 buffer (GPU tensors) into the engine's packets, samples N0 on: one thread
+ * per packet, channels past C zero. Bindings: uniforms, the packets written, the caller's buffer.
+ */
+export function fromNchw(precision: Precision): KernelSource {
+  const b: Builder = { bindings: [{ kind: 'uniform' }], decls: [] };
+  bind(b, { kind: 'out' }, 'var<storage, read_write> Y: array<PK>');
+  bind(b, { kind: 'in' }, 'var<storage, read> Src: array<f32>');
+  const body = `  let i = (wg.y * GRIDX + wg.x) * ${LINEAR_THREADS}u + lid;
+  if (i >= TOTAL) { return; }
+  let c4 = i % CP4; let m = i / CP4; let n = m / HW; let p = m % HW;
+  var v = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    let c = c4 * 4u + j;
+    if (c < C) { v[j] = Src[((N0 + n) * C + c) * HW + p]; }
+  }
+  Y[i] = st(v);`;
+  return assemble(precision, IO_PARAMS, b, body, LINEAR_THREADS, 'from-nchw');
+}
+
+/**
+ * The engine's packets into a caller's NCHW float32 buffer at sample N0 (GPU tensors out): one
+ * thread per element. Bindings: uniforms, the caller's buffer, the packets read.
+ */
+export function toNchw(precision: Precision): KernelSource {
+  const b: Builder = { bindings: [{ kind: 'uniform' }], decls: [] };
+  bind(b, { kind: 'out' }, 'var<storage, read_write> Dst: array<f32>');
+  bind(b, { kind: 'in' }, 'var<storage, read> X: array<PK>');
+  const body = `  let i = (wg.y * GRIDX + wg.x) * ${LINEAR_THREADS}u + lid;
+  if (i >= TOTAL) { return; }
+  let chw = C * HW; let n = i / chw; let r = i % chw; let c = r / HW; let p = r % HW;
+  Dst[N0 * chw + i] = ld(X[(n * HW + p) * CP4 + c / 4u])[c % 4u];`;
+  return assemble(precision, IO_PARAMS, b, body, LINEAR_THREADS, 'to-nchw');
+}

@@ -2,8 +2,10 @@ import {
   type EngineModel,
   type Graph,
   inferShapes,
+  isGpuTensor,
   ResblocksError,
   type Shape,
+  sizeOf,
   type Weights,
 } from '@resblocks/spec';
 import {
@@ -20,14 +22,17 @@ import {
   type BindingRole,
   directConv,
   eltwise,
+  fromNchw,
   gemmConv,
   globalAvgPool,
+  IO_PARAMS,
   type KernelSource,
   LINEAR_OUTPUTS,
   LINEAR_THREADS,
   pool,
   poolLinear,
   type Tile,
+  toNchw,
 } from './kernels.js';
 import { type BufferPlan, buildPlan, type Op, type Plan, packets, planBuffers, stepFlags } from './plan.js';
 import { fitTile, layerClass } from './tables.js';
@@ -128,6 +133,8 @@ class Executor {
   /** Values read back after the pass, with their byte offset in the staging buffer. */
   readonly readback: { value: string; offset: number; bytes: number }[] = [];
   readonly labels: string[] = [];
+  /** Uniforms of the GPU-tensor conversions (slot 0 in, slot 1 out), made on first use. */
+  private ioUniforms?: GPUBuffer;
 
   constructor(
     readonly model: WebGpuModel,
@@ -210,12 +217,33 @@ class Executor {
     }
   }
 
+  /** The conversions' uniform buffer, and the words of one slot written for this sub-batch. */
+  io(slot: 0 | 1, params: Record<(typeof IO_PARAMS)[number], number>): GPUBufferBinding {
+    const engine = this.model.engine;
+    this.ioUniforms ??= createBuffer(engine, 2 * UNIFORM_SLOT, UNIFORM | COPY_DST, 'io-uniforms');
+    engine.device.queue.writeBuffer(
+      this.ioUniforms,
+      slot * UNIFORM_SLOT,
+      new Uint32Array(IO_PARAMS.map((k) => params[k])),
+    );
+    return { buffer: this.ioUniforms, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT };
+  }
+
   destroy(): void {
+    if (this.ioUniforms) destroyBuffer(this.ioUniforms);
     for (const b of this.buffers) destroyBuffer(b);
     destroyBuffer(this.uniforms);
     destroyBuffer(this.staging);
   }
 }
+
+/** The conversions of a run with GPU tensors (see WebGpuModel.gpuTensors). */
+interface GpuTensorIo {
+  in?: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup };
+  out?: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; buffer: GPUBuffer };
+}
+
+const ZERO_IO = { C: 0, HW: 0, CP4: 0, N0: 0, TOTAL: 0, GRIDX: 1 };
 
 /** What the last run cost on the queue. */
 export interface RunCounts {
@@ -224,6 +252,9 @@ export interface RunCounts {
   readonly passes: number;
   readonly subBatches: number;
   readonly batch: number;
+  /** Where the input came from and the output went ('gpu': GPU tensors). */
+  readonly input: 'cpu' | 'gpu';
+  readonly output: 'cpu' | 'gpu';
 }
 
 /** A compiled network: its plan, its weights on the device, and an executor per input shape. */
@@ -607,12 +638,14 @@ export class WebGpuModel {
   }
 
   async run(
-    input: Float32Array,
+    input: Float32Array | GPUBuffer,
     shape: readonly number[],
     shapes: ReadonlyMap<string, Shape>,
     trace?: readonly string[],
     signal?: AbortSignal,
-  ): Promise<{ output: Float32Array; values: Map<string, Float32Array> }> {
+    /** 'gpu': the output stays on the device, in a new NCHW float32 buffer the caller owns. */
+    outputOn: 'cpu' | 'gpu' = 'cpu',
+  ): Promise<{ output: Float32Array | GPUBuffer; values: Map<string, Float32Array> }> {
     const engine = this.engine;
     if (engine.lost) throw deviceLost(engine);
     engine.device.pushErrorScope('validation');
@@ -629,34 +662,61 @@ export class WebGpuModel {
     }
     const N = shape[0]!;
     const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
-    const output = new Float32Array(size(shapes.get(this.graph.output)!));
+    const outShape = shapes.get(this.graph.output)!;
     const values = new Map<string, Float32Array>();
     for (const t of trace ?? []) values.set(t, new Float32Array(size(shapes.get(t)!)));
     const device = engine.device;
+    const inBuf = exe.buffers[exe.layout.bufferOf.get(this.graph.input)!]!;
+    const outValue = this.plan.aliases.get(this.graph.output) ?? this.graph.output;
+    const outBuf = exe.buffers[exe.layout.bufferOf.get(outValue)!]!;
+    const io = await this.gpuTensors(exe, input, outputOn, shape, outShape, outBuf, inBuf);
+    const output = outputOn === 'gpu' ? io.out!.buffer : new Float32Array(size(outShape));
+    // What is read back after each pass: the output unless it stays on the GPU, and traced values.
+    const readback = exe.readback.filter((r) => outputOn === 'cpu' || values.has(r.value));
     let submits = 0;
     let chunks = 0;
+    const grid = (total: number) => {
+      const wgs = Math.ceil(total / LINEAR_THREADS);
+      const max = this.limits.maxComputeWorkgroupsPerDimension;
+      return wgs <= max ? { x: Math.max(1, wgs), y: 1 } : { x: max, y: Math.ceil(wgs / max) };
+    };
     for (let n0 = 0; n0 < N; n0 += exe.batch) {
       if (signal?.aborted) break;
       const n1 = Math.min(N, n0 + exe.batch);
-      // A short last chunk runs the whole sub-batch plan; the rows past it are left over and not read.
-      const data = this.upload4(input, shape, n0, n1);
+      const rows = n1 - n0;
       device.pushErrorScope('validation');
-      device.queue.writeBuffer(
-        exe.buffers[exe.layout.bufferOf.get(this.graph.input)!]!,
-        0,
-        data.buffer,
-        data.byteOffset,
-        data.byteLength,
-      );
+      // A short last chunk runs the whole sub-batch plan; the rows past it are left over and not read.
+      if (input instanceof Float32Array) {
+        const data = this.upload4(input, shape, n0, n1);
+        device.queue.writeBuffer(inBuf, 0, data.buffer, data.byteOffset, data.byteLength);
+      }
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
+      if (io.in) {
+        const [, C, H, W] = shape as [number, number, number, number];
+        const total = rows * H * W * Math.ceil(C / 4);
+        const g = grid(total);
+        exe.io(0, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
+        pass.setPipeline(io.in.pipeline);
+        pass.setBindGroup(0, io.in.bindGroup);
+        pass.dispatchWorkgroups(g.x, g.y);
+      }
       for (const d of exe.dispatches) {
         pass.setPipeline(d.pipeline);
         pass.setBindGroup(0, d.bindGroup);
         pass.dispatchWorkgroups(d.x, d.y);
       }
+      if (io.out) {
+        const [, C, H = 1, W = 1] = outShape as number[] as [number, number, number?, number?];
+        const total = rows * C * H * W;
+        const g = grid(total);
+        exe.io(1, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
+        pass.setPipeline(io.out.pipeline);
+        pass.setBindGroup(0, io.out.bindGroup);
+        pass.dispatchWorkgroups(g.x, g.y);
+      }
       pass.end();
-      for (const r of exe.readback) {
+      for (const r of readback) {
         const buf = exe.buffers[exe.layout.bufferOf.get(this.plan.aliases.get(r.value) ?? r.value)!]!;
         encoder.copyBufferToBuffer(buf, 0, exe.staging, r.offset, r.bytes);
       }
@@ -664,6 +724,11 @@ export class WebGpuModel {
       submits++;
       chunks++;
       const errors = device.popErrorScope();
+      if (!readback.length) {
+        const error = await errors;
+        if (error) throw new Error(`WebGPU validation: ${error.message}`);
+        continue;
+      }
       try {
         await exe.staging.mapAsync(MAP_READ);
       } catch (e) {
@@ -676,11 +741,11 @@ export class WebGpuModel {
         throw new Error(`WebGPU validation: ${error.message}`);
       }
       const bytes = exe.staging.getMappedRange();
-      const rows = n1 - n0;
-      for (const r of exe.readback) {
+      for (const r of readback) {
         const full = exe.shapes.get(r.value)!;
         const part = [rows, ...full.slice(1)];
-        if (r.value === this.graph.output) this.unpack(bytes, r.offset, part, output, n0);
+        if (r.value === this.graph.output && output instanceof Float32Array)
+          this.unpack(bytes, r.offset, part, output, n0);
         const traced = values.get(r.value);
         if (traced) this.unpack(bytes, r.offset, part, traced, n0);
       }
@@ -688,14 +753,77 @@ export class WebGpuModel {
     }
     if (engine.lost) throw deviceLost(engine);
     this.runs++;
+    const extra = (io.in ? 1 : 0) + (io.out ? 1 : 0);
     this.lastRun = {
-      dispatches: exe.dispatches.length * chunks,
+      dispatches: (exe.dispatches.length + extra) * chunks,
       submits,
       passes: chunks,
       subBatches: chunks,
       batch: exe.batch,
+      input: io.in ? 'gpu' : 'cpu',
+      output: outputOn,
     };
     return { output, values };
+  }
+
+  /**
+   * The conversions a run with GPU tensors adds to its pass: the caller's input buffer into the
+   * input packets, the output packets into a new buffer the caller owns. A buffer of another device
+   * fails validation here, before anything is submitted, and is reported as INPUT_DEVICE.
+   */
+  private async gpuTensors(
+    exe: Executor,
+    input: Float32Array | GPUBuffer,
+    outputOn: 'cpu' | 'gpu',
+    shape: readonly number[],
+    outShape: Shape,
+    outBuf: GPUBuffer,
+    inBuf: GPUBuffer,
+  ): Promise<GpuTensorIo> {
+    const engine = this.engine;
+    const device = engine.device;
+    const io: GpuTensorIo = {};
+    if (!(input instanceof Float32Array)) {
+      const pipeline = pipelineFor(engine, fromNchw(engine.precision));
+      device.pushErrorScope('validation');
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: exe.io(0, ZERO_IO) },
+          { binding: 1, resource: { buffer: inBuf } },
+          { binding: 2, resource: { buffer: input, size: sizeOf(shape) * 4 } },
+        ],
+      });
+      const error = await device.popErrorScope();
+      if (error) {
+        throw new ResblocksError(
+          'INPUT_DEVICE',
+          `webgpu:${engine.backend}: the input buffer cannot be bound on this model's device (a buffer of another GPUDevice? create it on model.gpu.device): ${error.message}`,
+          { backend: `webgpu:${engine.backend}` },
+        );
+      }
+      io.in = { pipeline, bindGroup };
+    }
+    if (outputOn === 'gpu') {
+      const pipeline = pipelineFor(engine, toNchw(engine.precision));
+      const bytes = sizeOf(outShape) * 4;
+      // The caller's: not counted in resources(), destroyed by the caller.
+      const buffer = device.createBuffer({
+        size: Math.max(16, bytes),
+        usage: STORAGE | COPY_SRC | COPY_DST,
+        label: `webgpu:${engine.backend} output`,
+      });
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: exe.io(1, ZERO_IO) },
+          { binding: 1, resource: { buffer, size: bytes } },
+          { binding: 2, resource: { buffer: outBuf } },
+        ],
+      });
+      io.out = { pipeline, bindGroup, buffer };
+    }
+    return io;
   }
 
   /**
@@ -791,12 +919,21 @@ export class WebGpuModel {
   }
 }
 
-/** The kit's view of a model. */
+/** The kit's view of a model: CPU tensors, and GPU tensors on the engine's device. */
 export function engineModel(model: WebGpuModel): EngineModel {
   return {
     async run(input, { shapes, signal, trace }) {
       const { output, values } = await model.run(input.data, input.shape, shapes, trace, signal);
-      return trace ? { output, values } : output;
+      return trace ? { output: output as Float32Array, values } : (output as Float32Array);
+    },
+    gpu: {
+      device: model.engine.device,
+      async run(input, { shapes, signal, trace, output: on = 'cpu' }) {
+        const data = isGpuTensor(input) ? (input.buffer as GPUBuffer) : input.data;
+        const { output, values } = await model.run(data, input.shape, shapes, trace, signal, on);
+        if (output instanceof Float32Array) return trace ? { output, values } : output;
+        return { shape: shapes.get(model.graph.output)!, buffer: output };
+      },
     },
     async release() {
       model.release();

@@ -68,6 +68,60 @@ export interface CompileOptions {
   readonly trace?: TraceSelection;
 }
 
+/**
+ * What GPU tensors need of a WebGPU GPUBuffer (the spec does not depend on WebGPU's types; a
+ * GPUBuffer is one).
+ */
+export interface GpuBufferLike {
+  readonly size: number;
+  /** GPUBufferUsage bits: an input needs STORAGE (0x80). */
+  readonly usage: number;
+  destroy(): void;
+}
+
+/**
+ * A float32 NCHW tensor ([N, features] for a 2-D output) held in a GPU buffer of the model's own
+ * device (`model.gpu.device`), contiguous from byte 0: run() takes one as input, and returns one
+ * with `model.gpu.run(x, { output: 'gpu' })`, so frames from a GPU pipeline and the logits for the next GPU step
+ * never pass through CPU memory. A returned buffer is the caller's to destroy.
+ */
+export interface GpuTensor {
+  readonly shape: readonly number[];
+  readonly buffer: GpuBufferLike;
+}
+
+/** What run() resolves with when the output stays on the GPU. */
+export interface GpuRunOutput extends GpuTensor {
+  readonly trace?: Trace;
+}
+
+/** GPUBufferUsage.STORAGE: a buffer a compute shader can read. */
+export const GPU_BUFFER_STORAGE = 0x80;
+
+export function isGpuTensor(x: unknown): x is GpuTensor {
+  // A typed array has a `buffer` too, but no shape.
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Array.isArray((x as { shape?: unknown }).shape) &&
+    'buffer' in x &&
+    !('data' in x)
+  );
+}
+
+/** run() with GPU tensors (CompiledModel.gpu). */
+export interface GpuRuns {
+  /** The WebGPU GPUDevice whose buffers these runs take and return. */
+  readonly device: unknown;
+  /**
+   * run() on a GpuTensor input or a Tensor, returning the output on the device with
+   * `{ output: 'gpu' }` (else a Float32Array, as run()). INPUT_DEVICE for a buffer the device
+   * cannot use (another device's, no STORAGE usage).
+   */
+  run(input: Tensor | GpuTensor, options: GpuRunOptions & { readonly output: 'gpu' }): Promise<GpuRunOutput>;
+  run(input: Tensor | GpuTensor, options?: GpuRunOptions): Promise<RunOutput>;
+}
+
 export interface RunOptions {
   /**
    * Abandons the run: the promise rejects with ABORTED as soon as the signal fires, the engine stops
@@ -80,6 +134,11 @@ export interface RunOptions {
    * model was not compiled to trace.
    */
   readonly trace?: TraceSelection;
+}
+
+export interface GpuRunOptions extends RunOptions {
+  /** Where the output goes: 'cpu' (default, a Float32Array) or 'gpu' (a GpuTensor on the device). */
+  readonly output?: 'cpu' | 'gpu';
 }
 
 /** One value of a traced run, in NCHW (or [N, features]) float32. */
@@ -109,6 +168,8 @@ export interface CompiledModel {
    * BACKEND_FAILED when the engine fails, DEVICE_LOST when the GPU device is gone.
    */
   run(input: Tensor, options?: RunOptions): Promise<RunOutput>;
+  /** GPU tensors in and out, on backends that have them (webgpu:f32, webgpu:f16); undefined elsewhere. */
+  readonly gpu?: GpuRuns;
   /** Releases everything compile() created. run() afterwards rejects with DISPOSED. */
   dispose(): Promise<void>;
   /** What really executed (backend name reported by the engine, GPU adapter info, threads...). */

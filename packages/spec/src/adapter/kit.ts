@@ -16,10 +16,15 @@ import {
   type Capabilities,
   type CompiledModel,
   type CompileOptions,
+  type GpuRunOptions,
+  type GpuRunOutput,
+  type GpuRuns,
+  type GpuTensor,
+  isGpuTensor,
   type RunOptions,
   type RunOutput,
 } from './contract.js';
-import { checkRunInput, disposedError } from './run-input.js';
+import { checkGpuInput, checkRunInput, disposedError } from './run-input.js';
 import { type TracedEngineOutput, TraceNames } from './trace.js';
 
 /** What a probe reports about an opened engine. */
@@ -52,6 +57,8 @@ export interface RunContext {
    * run returns, NCHW, as a TracedEngineOutput. The kit checks their shapes and names them.
    */
   readonly trace?: readonly string[];
+  /** 'gpu' (only in EngineModel.gpu.run): return the output as a GpuTensor on that device. */
+  readonly output?: 'cpu' | 'gpu';
 }
 
 /** A model as the engine built it; the kit wraps it into a CompiledModel. */
@@ -62,6 +69,18 @@ export interface EngineModel {
    */
   run(input: Tensor, ctx: RunContext): Promise<Float32Array | Tensor | TracedEngineOutput>;
   release(): Promise<void>;
+  /**
+   * GPU tensors (a WebGPU engine): the GPUDevice their buffers belong to, and the run the kit calls
+   * when the input is a GpuTensor or ctx.output is 'gpu' (the kit has checked the tensor's shape,
+   * usage and size; the engine checks the device).
+   */
+  readonly gpu?: {
+    readonly device: unknown;
+    run(
+      input: Tensor | GpuTensor,
+      ctx: RunContext,
+    ): Promise<Float32Array | Tensor | GpuTensor | TracedEngineOutput>;
+  };
   /** Must include `backend`: what the engine really ran on (the identity check reads it). */
   info(): Record<string, unknown>;
 }
@@ -288,11 +307,43 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
         : [];
     }
 
-    async function execute(input: Tensor, options: RunOptions): Promise<RunOutput> {
+    async function execute(
+      input: Tensor | GpuTensor,
+      options: GpuRunOptions,
+      viaGpuRuns: boolean,
+    ): Promise<RunOutput | GpuRunOutput> {
       const signal = options.signal;
       if (disposed) throw disposedError(bid);
       const wanted = runTrace(options.trace);
-      const checked = checkRunInput(graph, input);
+      const outputOn = options.output ?? 'cpu';
+      const gpuIn = isGpuTensor(input);
+      if (!viaGpuRuns && (gpuIn || (options.output !== undefined && options.output !== 'cpu'))) {
+        throw new ResblocksError(
+          model.gpu ? 'INVALID_CONTRACT' : 'BACKEND_UNAVAILABLE',
+          model.gpu
+            ? `${bid}: run() takes and returns CPU tensors; model.gpu.run() takes a GpuTensor and keeps the output on the GPU with { output: 'gpu' }`
+            : `${bid} has no GPU tensors (model.gpu is undefined): pass { shape, data }, or use a backend with GPU tensors (webgpu:f32, webgpu:f16)`,
+          { backend: bid },
+        );
+      }
+      if (outputOn !== 'cpu' && outputOn !== 'gpu') {
+        throw new ResblocksError(
+          'INVALID_CONTRACT',
+          `output must be 'cpu' or 'gpu'; got ${String(outputOn)}`,
+          {
+            backend: bid,
+          },
+        );
+      }
+      const viaGpu = gpuIn || outputOn === 'gpu';
+      if (outputOn === 'gpu' && wanted.length) {
+        throw new ResblocksError(
+          'INVALID_CONTRACT',
+          `${bid}: a traced run returns its values on the CPU; trace with output 'cpu' (or trace: false)`,
+          { backend: bid },
+        );
+      }
+      const checked = gpuIn ? checkGpuInput(graph, input, bid) : checkRunInput(graph, input);
       const shapes = builtGraph === graph ? checked : inferShapes(builtGraph, input.shape);
       const expected = checked.get(graph.output)!;
       if (signal?.aborted) throw abortedError(bid, signal);
@@ -300,18 +351,23 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
         // dispose() or the signal may have come while this run waited in the queue.
         if (disposed) throw disposedError(bid);
         if (signal?.aborted) throw abortedError(bid, signal);
-        let result: Float32Array | Tensor | TracedEngineOutput;
+        let result: Float32Array | Tensor | GpuTensor | TracedEngineOutput;
         try {
-          result = await model.run(input, {
+          const ctx = {
             shapes,
             ...(signal ? { signal } : {}),
             ...(wanted.length ? { trace: wanted } : {}),
-          });
+          };
+          result = viaGpu
+            ? await model.gpu!.run(input, { ...ctx, output: outputOn })
+            : await model.run(input as Tensor, ctx);
         } catch (e) {
           if (e instanceof ResblocksError && e.code === 'DEVICE_LOST') forget(engine);
           throw engineFailure(bid, 'running', e);
         }
+        if (outputOn === 'gpu') return gpuOutput(result, expected);
         const out = result instanceof Float32Array || !('values' in result) ? result : result.output;
+        if (isGpuTensor(out)) throw new Error(`${bid} returned a GPU tensor for a CPU output`);
         const data = out instanceof Float32Array ? out : out.data;
         const shape = out instanceof Float32Array ? expected : out.shape;
         if (!sameShape(shape, expected) || data.length !== sizeOf(expected)) {
@@ -329,10 +385,32 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
       return raceAbort(bid, work, signal);
     }
 
+    /** The engine's GPU output, checked like a CPU one: the graph's shape, a buffer that holds it. */
+    function gpuOutput(result: unknown, expected: readonly number[]): GpuRunOutput {
+      if (!isGpuTensor(result)) throw new Error(`${bid} returned no GPU tensor for output: 'gpu'`);
+      if (!sameShape(result.shape, expected) || result.buffer.size < sizeOf(expected) * 4) {
+        throw new ResblocksError(
+          'BACKEND_FAILED',
+          `${bid} produced a ${result.buffer.size}-byte GPU tensor of shape ${formatShape(result.shape)} where the graph gives ${formatShape(expected)}`,
+          { backend: bid, shape: [...result.shape], expected: [...expected] },
+        );
+      }
+      return { shape: [...expected], buffer: result.buffer };
+    }
+
     return {
       backend: bid,
       graph,
-      run: (input, options = {}) => execute(input, options),
+      run: (input, options = {}) => execute(input, options, false) as Promise<RunOutput>,
+      ...(model.gpu
+        ? {
+            gpu: {
+              device: model.gpu.device,
+              run: ((input: Tensor | GpuTensor, options: GpuRunOptions = {}) =>
+                execute(input, options, true)) as GpuRuns['run'],
+            },
+          }
+        : {}),
       async dispose() {
         if (disposed) return;
         disposed = true;
