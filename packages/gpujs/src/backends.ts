@@ -130,6 +130,7 @@ export const BACKENDS: readonly EngineBackend<Engine>[] = MODES.map((m) => ({
     nonFinite: m.nonFinite,
     resourceCounters: true,
     networks: true,
+    gpuTensors: 'not offered: gpu.js owns its textures and buffers and takes no GPUBuffer of the caller',
   },
   open: () => open(m),
   describe: m.facts,

@@ -18,6 +18,8 @@ const engines: EngineBackend<OpenedProvider>[] = PROVIDERS.map((ep) => ({
     nonFinite: ep.nonFinite,
     resourceCounters: true,
     networks: true,
+    gpuTensors:
+      "not offered: onnxruntime-node's execution providers share no device with the caller's WebGPU",
   },
   open: () => openProvider(ep),
   describe: (p) => ({

@@ -71,7 +71,17 @@ function engine(
     api,
     environments: ['browser', 'node'],
     description,
-    capabilities: { determinism: true, concurrency: true, nonFinite, resourceCounters: true, networks: true },
+    capabilities: {
+      determinism: true,
+      concurrency: true,
+      nonFinite,
+      resourceCounters: true,
+      networks: true,
+      gpuTensors:
+        ep === 'webgpu'
+          ? "not offered yet: onnx-web:webgpu could bind GPU buffers through ORT's IO binding"
+          : `${ep} has no WebGPU buffers`,
+    },
     open: () => open(ep),
     describe: (rt) => ({
       device: ep === 'wasm' ? 'cpu' : rt.gpu?.software ? 'software' : 'gpu',

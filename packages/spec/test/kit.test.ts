@@ -22,6 +22,7 @@ const CAPS = {
   nonFinite: true,
   resourceCounters: true,
   networks: true,
+  gpuTensors: 'a plain-JS test engine',
 } as const;
 
 /** A plain-JS engine computing with the reference, with switches to misbehave. */

@@ -26,7 +26,17 @@ const ENVIRONMENT_NOTES: Partial<Record<string, string>> = {
 const engines: EngineBackend<LoadedBackend>[] = BACKENDS.map(({ nonFinite, ...descriptor }) => ({
   ...descriptor,
   ...(ENVIRONMENT_NOTES[descriptor.name] ? { environmentNote: ENVIRONMENT_NOTES[descriptor.name] } : {}),
-  capabilities: { determinism: true, concurrency: true, nonFinite, resourceCounters: true, networks: true },
+  capabilities: {
+    determinism: true,
+    concurrency: true,
+    nonFinite,
+    resourceCounters: true,
+    networks: true,
+    gpuTensors:
+      descriptor.name === 'webgpu'
+        ? 'not offered yet: tfjs:webgpu could wrap a GPUBuffer as a tensor; the adapter passes CPU arrays'
+        : `${descriptor.name} has no WebGPU buffers`,
+  },
   dtype: () =>
     // WebGL falls back to half-float textures on devices that cannot render float32.
     descriptor.name === 'webgl' &&

@@ -45,6 +45,7 @@ function backend(name: 'f32' | 'f16'): EngineBackend<Engine> {
       nonFinite: name === 'f32' ? true : NON_FINITE_F16,
       resourceCounters: true,
       networks: true,
+      gpuTensors: true,
     },
     // Values are stored in binary16 between layers: the policy's float16 budget (2^-11 unit
     // roundoff over sqrt(K*D)) covers one rounding per stored value and per weight, the same

@@ -10,6 +10,7 @@ import { concurrencyGroup } from './concurrency.js';
 import { determinismGroup } from './determinism.js';
 import { errorsGroup } from './errors.js';
 import { allFixtures, fixtureBlocksGroup, fixtureNetworksGroup } from './fixtures.js';
+import { gpuTensorsGroup } from './gpu-tensors.js';
 import type { GraphCase } from './graph-case.js';
 import { nonFiniteGroup } from './non-finite.js';
 import { OP_CASES, opsGroup } from './ops.js';
@@ -42,6 +43,8 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   variantsGroup,
   determinismGroup,
   concurrencyGroup,
+  // GPU tensors in and out (backends that offer them).
+  gpuTensorsGroup,
   nonFiniteGroup,
   resourcesGroup,
   errorsGroup,

@@ -49,6 +49,8 @@ export interface Capabilities {
   readonly resourceCounters: true | string;
   /** Whole networks (stem + four stages) at small resolution. */
   readonly networks: true | string;
+  /** GPU tensors in and out (CompiledModel.gpu). */
+  readonly gpuTensors: true | string;
 }
 
 /**

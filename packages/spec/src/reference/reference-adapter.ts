@@ -18,6 +18,7 @@ export const referenceAdapter = defineAdapter('reference', {
         nonFinite: true,
         resourceCounters: true,
         networks: true,
+        gpuTensors: 'the float64 reference runs in CPU memory',
       },
       // Computed in float64, returned as float32 like every backend: judged on the float32 budget.
       dtype: () => 'float32',
