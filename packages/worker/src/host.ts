@@ -153,7 +153,11 @@ export function hostAdapter(adapter: Adapter, options: HostOptions = {}): Hosted
     id: adapter.id,
     backends: adapter.backends,
     probe,
-    capabilities: (backend) => adapter.capabilities(backend),
+    // A GPUBuffer belongs to the worker's device and cannot be posted to or from it.
+    capabilities: (backend) => ({
+      ...adapter.capabilities(backend),
+      gpuTensors: 'a hosted model runs in a worker, whose GPU device and buffers stay in that worker',
+    }),
     dtype: (backend) => dtypes.get(backend) ?? adapter.dtype(backend),
     async compile(graph, weights, compileOptions): Promise<HostedCompiledModel> {
       known(compileOptions.backend);
