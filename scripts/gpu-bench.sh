@@ -11,7 +11,8 @@
 # run: unpacks the bundle into /tmp, puts the Vulkan loader in a private prefix (LD_LIBRARY_PATH)
 #   unless the system has one, points the loader at the NVIDIA driver if no Vulkan driver is
 #   registered, then runs `resblocks bench` for resnet50 and resnext50_32x4d at 224x224 on
-#   webgpu:f32, tfjs:webgpu, webgpu:f16, onnx-web:webgpu and gpujs:webgpu, batch 1, 16 and 64, plus PyTorch CUDA (fp32, no
+#   webgpu:f32 (also with GPU tensors in and out, --io gpu), tfjs:webgpu, webgpu:f16, onnx-web:webgpu and
+#   gpujs:webgpu, batch 1, 16 and 64, plus PyTorch CUDA (fp32, no
 #   TF32) when python3 has torch. Results go to OUT/gpu-bench.json (and a log beside it) after every
 #   run. Options (all optional):
 #     --out DIR          where results go (default: $OUT if set, else ./gpu-bench-out)

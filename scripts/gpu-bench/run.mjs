@@ -172,6 +172,17 @@ for (const [i, batch] of list(o.batches).map(Number).entries()) {
   for (const [j, backend] of backends.entries()) {
     for (const model of list(o.models))
       plan.push({ id: `${backend}/${model}/b${batch}`, kind: 'bench', backend, model, batch });
+    // The WGSL engine's GPU-tensor path too (input already on the device, output kept there).
+    if (backend === 'webgpu:f32')
+      for (const model of list(o.models))
+        plan.push({
+          id: `${backend}+gpu-io/${model}/b${batch}`,
+          kind: 'bench',
+          backend,
+          model,
+          batch,
+          io: 'gpu',
+        });
     if (i === 0 && j === 0 && o.torch !== 'skip') plan.push(torchStep);
   }
 }
@@ -310,6 +321,7 @@ for (const step of plan) {
                 o['max-seconds'],
                 '--json',
                 file,
+                ...(step.io ? ['--io', step.io] : []),
               ],
               limit,
             );

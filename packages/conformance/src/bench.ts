@@ -1,5 +1,5 @@
 import type { Adapter, Graph, Weights } from '@resblocks/spec';
-import { seededInput } from '@resblocks/spec';
+import { ResblocksError, seededInput } from '@resblocks/spec';
 import { nextTurn } from './next-turn.js';
 
 export interface TimingOptions {
@@ -20,6 +20,12 @@ export const DEFAULT_TIMING: Required<TimingOptions> = { warmup: 2, iterations: 
 export interface BenchOptions extends TimingOptions {
   readonly batch: number;
   readonly size: number;
+  /**
+   * 'cpu' (default): Float32Array in and out, upload and readback timed. 'gpu': the input uploaded
+   * once to a buffer of the model's device and the output kept there (model.gpu.run), each run
+   * timed until the device has finished it; for backends with GPU tensors.
+   */
+  readonly io?: 'cpu' | 'gpu';
 }
 
 /** One run's times: its first run apart, and what the timed runs give. */
@@ -38,6 +44,8 @@ export interface BenchResult extends RunTiming {
   readonly size: number;
   readonly compileMs: number;
   readonly imagesPerSec: number;
+  /** Where inputs and outputs were (BenchOptions.io). */
+  readonly io: 'cpu' | 'gpu';
   readonly info: Readonly<Record<string, unknown>>;
 }
 
@@ -114,12 +122,39 @@ export async function benchModel(
   options: BenchOptions,
 ): Promise<BenchResult> {
   const { batch, size } = options;
+  const io = options.io ?? 'cpu';
   const input = seededInput([batch, graph.inChannels, size, size], 1);
   const t = performance.now();
   const model = await adapter.compile(graph, weights, { backend });
   const compileMs = performance.now() - t;
+  let release = async () => {};
   try {
-    const [timing] = await timeRuns([(signal) => model.run(input, signal ? { signal } : {})], options);
+    let run: TimedRun = (signal) => model.run(input, signal ? { signal } : {});
+    if (io === 'gpu') {
+      const gpu = model.gpu;
+      if (!gpu) {
+        const why = adapter.capabilities(backend).gpuTensors;
+        throw new ResblocksError(
+          'BACKEND_UNAVAILABLE',
+          `${model.backend} has no GPU tensors${why === true ? '' : ` (${why})`}: bench it with io 'cpu'`,
+          { backend: model.backend },
+        );
+      }
+      const device = gpu.device as BenchDevice;
+      const buffer = device.createBuffer({ size: input.data.byteLength, usage: STORAGE | COPY_DST });
+      device.queue.writeBuffer(buffer, 0, input.data);
+      release = async () => buffer.destroy();
+      run = async (signal) => {
+        const y = await gpu.run(
+          { shape: input.shape, buffer },
+          { output: 'gpu', ...(signal ? { signal } : {}) },
+        );
+        // run() resolves once the work is submitted; the time counts until the device is done.
+        await device.queue.onSubmittedWorkDone();
+        y.buffer.destroy();
+      };
+    }
+    const [timing] = await timeRuns([run], options);
     return {
       backend: model.backend,
       model: graph.name,
@@ -128,9 +163,26 @@ export async function benchModel(
       compileMs,
       ...timing!,
       imagesPerSec: (batch * 1000) / timing!.medianMs,
+      io,
       info: model.info(),
     };
   } finally {
+    await release();
     await model.dispose();
   }
 }
+
+/** What a GPU-tensor bench uses of a WebGPU device (structural: no WebGPU types here). */
+interface BenchDevice {
+  createBuffer(d: { size: number; usage: number }): {
+    destroy(): void;
+    readonly size: number;
+    readonly usage: number;
+  };
+  readonly queue: {
+    writeBuffer(b: unknown, offset: number, data: Float32Array): void;
+    onSubmittedWorkDone(): Promise<void>;
+  };
+}
+const COPY_DST = 0x8;
+const STORAGE = 0x80;

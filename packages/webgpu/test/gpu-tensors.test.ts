@@ -1,3 +1,4 @@
+import { benchModel } from '@resblocks/conformance';
 import {
   type CompiledModel,
   initWeights,
@@ -164,5 +165,18 @@ describe.skipIf(!probe.available)('GPU tensors in and out of run()', () => {
     } finally {
       await model.dispose();
     }
+  });
+
+  it("benchModel times the GPU-tensor path (io: 'gpu'), and says why a backend has none", async () => {
+    const options = { batch: 2, size: 16, warmup: 1, iterations: 2, io: 'gpu' } as const;
+    const r = await benchModel(webgpuAdapter, 'f32', graph, weights, options);
+    expect(r.io).toBe('gpu');
+    expect(r.samplesMs).toHaveLength(2);
+    expect((r.info as { lastRun: unknown }).lastRun).toMatchObject({ input: 'gpu', output: 'gpu' });
+    await expect(benchModel(referenceAdapter, 'float64', graph, weights, options)).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringMatching(/no GPU tensors \(the float64 reference runs in CPU memory\)/),
+    });
+    expect(await webgpuAdapter.resources('f32')).toMatchObject({ models: 0, buffers: 0 });
   });
 });

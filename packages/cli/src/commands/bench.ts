@@ -28,6 +28,12 @@ const OPTIONS = {
     default: 60,
     help: 'stop a measurement after S seconds once 3 runs are timed (a run then in flight is stopped)',
   },
+  io: {
+    type: 'enum',
+    values: ['cpu', 'gpu'],
+    default: 'cpu',
+    help: 'cpu: Float32Array in and out (upload and readback timed); gpu: the input in a GPU buffer, the output kept there (backends with GPU tensors)',
+  },
   weights: { ...SHARED.weights, help: '.safetensors or PyTorch .pth/.pt weights instead of the seeded ones' },
   classes: SHARED.classes,
   json: { ...SHARED.json, help: 'write every measurement, with all its samples, as JSON' },
@@ -49,13 +55,14 @@ export const benchCommand = defineCommand({
   name: 'bench',
   summary: 'measure latency and throughput of a model per backend',
   usage: `resblocks bench --model NAME [--batch 1,16] [--backends x,y] [--size 224]
-                       [--iterations N] [--warmup N] [--weights FILE] [--classes N]
+                       [--iterations N] [--warmup N] [--io cpu|gpu] [--weights FILE] [--classes N]
                        [--json FILE] [--chart FILE.svg]`,
   about: `Measures inference latency of one model on each backend: compile once, warm up, then time
 --iterations runs end to end (input upload and output readback included). Prints the median
 and 90th percentile latency and the throughput (images/s = batch / median) per backend and
 batch size. Uses the spec's seeded weights unless --weights is given (speed does not depend
-on the values).`,
+on the values). --io gpu times the GPU-tensor path instead: the input uploaded once to a buffer of
+the backend's device, the output kept on it, each run timed until the device is done.`,
   examples: [
     `resblocks bench --model resnet50 --batch 1,16 --backends tfjs:wasm,onnx-web:wasm \\
     --json bench.json --chart bench.svg`,
@@ -85,13 +92,18 @@ on the values).`,
         for (const batch of batches) {
           progress.label(`${row.id} batch ${batch}`);
           try {
-            const adapter = offMainThread(row.probed.adapter, row.probed.backend);
+            // GPU tensors stay with the device of the thread that made them: no worker host.
+            const adapter =
+              values.io === 'gpu'
+                ? row.probed.adapter
+                : offMainThread(row.probed.adapter, row.probed.backend);
             const result = await benchModel(adapter, row.probed.backend, benchGraph, weights, {
               batch,
               size,
               warmup,
               iterations,
               maxMs,
+              io: values.io as 'cpu' | 'gpu',
             });
             measurements.push({ backend: row.id, batch, result });
           } catch (e) {
@@ -109,7 +121,9 @@ on the values).`,
     }
 
     const machine = describeMachine();
-    io.out(`${name} at ${size}x${size}, ${iterations} timed runs after ${warmup} warm-up; ${machine}`);
+    io.out(
+      `${name} at ${size}x${size}, ${iterations} timed runs after ${warmup} warm-up${values.io === 'gpu' ? ', GPU tensors in and out' : ''}; ${machine}`,
+    );
     io.out(
       renderTable(
         ['backend', 'batch', 'median ms', 'p90 ms', 'images/s', 'compile ms', 'first run ms', 'runs'],
