@@ -680,78 +680,86 @@ export class WebGpuModel {
       const max = this.limits.maxComputeWorkgroupsPerDimension;
       return wgs <= max ? { x: Math.max(1, wgs), y: 1 } : { x: max, y: Math.ceil(wgs / max) };
     };
-    for (let n0 = 0; n0 < N; n0 += exe.batch) {
-      if (signal?.aborted) break;
-      const n1 = Math.min(N, n0 + exe.batch);
-      const rows = n1 - n0;
-      device.pushErrorScope('validation');
-      // A short last chunk runs the whole sub-batch plan; the rows past it are left over and not read.
-      if (input instanceof Float32Array) {
-        const data = this.upload4(input, shape, n0, n1);
-        device.queue.writeBuffer(inBuf, 0, data.buffer, data.byteOffset, data.byteLength);
-      }
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      if (io.in) {
-        const [, C, H, W] = shape as [number, number, number, number];
-        const total = rows * H * W * Math.ceil(C / 4);
-        const g = grid(total);
-        exe.io(0, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
-        pass.setPipeline(io.in.pipeline);
-        pass.setBindGroup(0, io.in.bindGroup);
-        pass.dispatchWorkgroups(g.x, g.y);
-      }
-      for (const d of exe.dispatches) {
-        pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, d.bindGroup);
-        pass.dispatchWorkgroups(d.x, d.y);
-      }
-      if (io.out) {
-        const [, C, H = 1, W = 1] = outShape as number[] as [number, number, number?, number?];
-        const total = rows * C * H * W;
-        const g = grid(total);
-        exe.io(1, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
-        pass.setPipeline(io.out.pipeline);
-        pass.setBindGroup(0, io.out.bindGroup);
-        pass.dispatchWorkgroups(g.x, g.y);
-      }
-      pass.end();
-      for (const r of readback) {
-        const buf = exe.buffers[exe.layout.bufferOf.get(this.plan.aliases.get(r.value) ?? r.value)!]!;
-        encoder.copyBufferToBuffer(buf, 0, exe.staging, r.offset, r.bytes);
-      }
-      device.queue.submit([encoder.finish()]);
-      submits++;
-      chunks++;
-      const errors = device.popErrorScope();
-      if (!readback.length) {
+    try {
+      for (let n0 = 0; n0 < N; n0 += exe.batch) {
+        if (signal?.aborted) break;
+        const n1 = Math.min(N, n0 + exe.batch);
+        const rows = n1 - n0;
+        device.pushErrorScope('validation');
+        // A short last chunk runs the whole sub-batch plan; the rows past it are left over and not read.
+        if (input instanceof Float32Array) {
+          const data = this.upload4(input, shape, n0, n1);
+          device.queue.writeBuffer(inBuf, 0, data.buffer, data.byteOffset, data.byteLength);
+        }
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        if (io.in) {
+          const [, C, H, W] = shape as [number, number, number, number];
+          const total = rows * H * W * Math.ceil(C / 4);
+          const g = grid(total);
+          exe.io(0, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
+          pass.setPipeline(io.in.pipeline);
+          pass.setBindGroup(0, io.in.bindGroup);
+          pass.dispatchWorkgroups(g.x, g.y);
+        }
+        for (const d of exe.dispatches) {
+          pass.setPipeline(d.pipeline);
+          pass.setBindGroup(0, d.bindGroup);
+          pass.dispatchWorkgroups(d.x, d.y);
+        }
+        if (io.out) {
+          const [, C, H = 1, W = 1] = outShape as number[] as [number, number, number?, number?];
+          const total = rows * C * H * W;
+          const g = grid(total);
+          exe.io(1, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
+          pass.setPipeline(io.out.pipeline);
+          pass.setBindGroup(0, io.out.bindGroup);
+          pass.dispatchWorkgroups(g.x, g.y);
+        }
+        pass.end();
+        for (const r of readback) {
+          const buf = exe.buffers[exe.layout.bufferOf.get(this.plan.aliases.get(r.value) ?? r.value)!]!;
+          encoder.copyBufferToBuffer(buf, 0, exe.staging, r.offset, r.bytes);
+        }
+        device.queue.submit([encoder.finish()]);
+        submits++;
+        chunks++;
+        const errors = device.popErrorScope();
+        if (!readback.length) {
+          const error = await errors;
+          if (error) throw new Error(`WebGPU validation: ${error.message}`);
+          continue;
+        }
+        try {
+          await exe.staging.mapAsync(MAP_READ);
+        } catch (e) {
+          if (engine.lost) throw deviceLost(engine);
+          throw e;
+        }
         const error = await errors;
-        if (error) throw new Error(`WebGPU validation: ${error.message}`);
-        continue;
-      }
-      try {
-        await exe.staging.mapAsync(MAP_READ);
-      } catch (e) {
-        if (engine.lost) throw deviceLost(engine);
-        throw e;
-      }
-      const error = await errors;
-      if (error) {
+        if (error) {
+          exe.staging.unmap();
+          throw new Error(`WebGPU validation: ${error.message}`);
+        }
+        const bytes = exe.staging.getMappedRange();
+        for (const r of readback) {
+          const full = exe.shapes.get(r.value)!;
+          const part = [rows, ...full.slice(1)];
+          if (r.value === this.graph.output && output instanceof Float32Array)
+            this.unpack(bytes, r.offset, part, output, n0);
+          const traced = values.get(r.value);
+          if (traced) this.unpack(bytes, r.offset, part, traced, n0);
+        }
         exe.staging.unmap();
-        throw new Error(`WebGPU validation: ${error.message}`);
       }
-      const bytes = exe.staging.getMappedRange();
-      for (const r of readback) {
-        const full = exe.shapes.get(r.value)!;
-        const part = [rows, ...full.slice(1)];
-        if (r.value === this.graph.output && output instanceof Float32Array)
-          this.unpack(bytes, r.offset, part, output, n0);
-        const traced = values.get(r.value);
-        if (traced) this.unpack(bytes, r.offset, part, traced, n0);
-      }
-      exe.staging.unmap();
+      if (engine.lost) throw deviceLost(engine);
+      // The kit has rejected the run already; what was written is dropped.
+      if (signal?.aborted) throw new Error('aborted');
+    } catch (e) {
+      // A GPU output made for this run is the caller's only once the run succeeds.
+      io.out?.buffer.destroy();
+      throw e;
     }
-    if (engine.lost) throw deviceLost(engine);
     this.runs++;
     const extra = (io.in ? 1 : 0) + (io.out ? 1 : 0);
     this.lastRun = {
