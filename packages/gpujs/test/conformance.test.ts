@@ -4,8 +4,13 @@ import { gpujsAdapter } from '../src/index.js';
 const expectMode = (mode: string) => (info: Readonly<Record<string, unknown>>) =>
   info.mode === mode ? undefined : `gpu.js ran mode '${String(info.mode)}', expected '${mode}'`;
 
-// webasm is the fast CPU path: the whole suite. cpu (plain JS) gets a lighter grid.
-await defineConformanceSuite(gpujsAdapter, 'webasm', { expectInfo: expectMode('webasm') });
+// webasm is the fast CPU path: the whole suite, the accuracy group on the first 100 of its 500 images
+// (the rest of the sample is most of the package's test time; `resblocks verify --backends
+// gpujs:webasm` runs all 500). cpu (plain JS) gets a lighter grid.
+await defineConformanceSuite(gpujsAdapter, 'webasm', {
+  expectInfo: expectMode('webasm'),
+  accuracyImages: 100,
+});
 await defineConformanceSuite(gpujsAdapter, 'cpu', {
   expectInfo: expectMode('cpu'),
   networks: ['resnet8_cifar'],
