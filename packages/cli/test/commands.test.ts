@@ -272,4 +272,21 @@ describe('resblocks bench', () => {
     const ratio = doc.results[1].imagesPerSec / doc.results[0].imagesPerSec;
     expect(widths[1]! / widths[0]!).toBeCloseTo(ratio, 1);
   });
+
+  it('--io gpu times the GPU-tensor path, and names a backend without one', async () => {
+    const json = join(dir, 'bench-gpu.json');
+    const options = { model: 'resnet8_cifar', size: '16', iterations: '2', warmup: '1', io: 'gpu' };
+    const r = await resblocks(cli('bench', { ...options, backends: 'webgpu:f32,reference:float64', json }));
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    const gpu = doc.results.find((m: { backend: string }) => m.backend === 'webgpu:f32');
+    if (gpu) {
+      expect(gpu.io).toBe('gpu');
+      expect(gpu.info.lastRun).toMatchObject({ input: 'gpu', output: 'gpu' });
+    } else expect(process.env.CI, 'webgpu:f32 was not measured').not.toBe('true');
+    expect(r.stdout).toMatch(/failed: reference:float64 batch 1: reference:float64 has no GPU tensors/);
+    expect(r.stdout).toContain('GPU tensors in and out');
+    const bad = await resblocks(cli('bench', { ...options, io: 'disk', backends: 'reference:float64' }));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--io/);
+  });
 });

@@ -160,6 +160,7 @@ the backend's device, the output kept on it, each run timed until the device is 
         size,
         warmup,
         iterations,
+        io: values.io,
         results: measurements.map((m) => ({
           backend: m.backend,
           device: deviceOf(m.backend),
