@@ -367,7 +367,12 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
         }
         if (outputOn === 'gpu') return gpuOutput(result, expected);
         const out = result instanceof Float32Array || !('values' in result) ? result : result.output;
-        if (isGpuTensor(out)) throw new Error(`${bid} returned a GPU tensor for a CPU output`);
+        if (isGpuTensor(out)) {
+          out.buffer.destroy();
+          throw new ResblocksError('BACKEND_FAILED', `${bid} returned a GPU tensor for a CPU output`, {
+            backend: bid,
+          });
+        }
         const data = out instanceof Float32Array ? out : out.data;
         const shape = out instanceof Float32Array ? expected : out.shape;
         if (!sameShape(shape, expected) || data.length !== sizeOf(expected)) {
@@ -387,8 +392,13 @@ export function defineAdapter(id: string, definition: AdapterDefinition): Adapte
 
     /** The engine's GPU output, checked like a CPU one: the graph's shape, a buffer that holds it. */
     function gpuOutput(result: unknown, expected: readonly number[]): GpuRunOutput {
-      if (!isGpuTensor(result)) throw new Error(`${bid} returned no GPU tensor for output: 'gpu'`);
+      if (!isGpuTensor(result)) {
+        throw new ResblocksError('BACKEND_FAILED', `${bid} returned no GPU tensor for output: 'gpu'`, {
+          backend: bid,
+        });
+      }
       if (!sameShape(result.shape, expected) || result.buffer.size < sizeOf(expected) * 4) {
+        result.buffer.destroy();
         throw new ResblocksError(
           'BACKEND_FAILED',
           `${bid} produced a ${result.buffer.size}-byte GPU tensor of shape ${formatShape(result.shape)} where the graph gives ${formatShape(expected)}`,
