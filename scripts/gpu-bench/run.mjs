@@ -346,7 +346,12 @@ for (const step of plan) {
   save();
   for (const x of result?.results ?? [])
     log(
-      `   ${x.model} ${x.backend} b${x.batch}: median ${x.medianMs.toFixed(2)} ms, ${x.imagesPerSec.toFixed(1)} img/s`,
+      step.kind === 'profile'
+        ? `   ${x.model} ${x.backend} b${x.batch}: ${x.gpuMs.toFixed(2)} ms on the GPU, ${x.gflopsPerSec.toFixed(0)} GFLOP/s; ${x.classes
+            .slice(0, 3)
+            .map((c) => `${c.kernelClass} ${(100 * c.share).toFixed(0)} %`)
+            .join(', ')}`
+        : `   ${x.model} ${x.backend} b${x.batch}: median ${x.medianMs.toFixed(2)} ms, ${x.imagesPerSec.toFixed(1)} img/s`,
     );
   if (status !== 'ok') log(`   ${status}: ${message ?? ''}`);
 }
