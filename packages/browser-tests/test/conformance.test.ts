@@ -61,6 +61,19 @@ const SLOW: Partial<Record<string, PageSuiteOptions>> = {
   },
 };
 
+/**
+ * The GPU backends run on SwiftShader here, about a second per trained-network image: their accuracy
+ * cases take the first 10 images (the Node suites run each engine's default sample).
+ */
+const SOFTWARE_GPU_ACCURACY = 10;
+const onGpu = (id: string) => id.startsWith('webgpu:') || /:(webgpu|webgl2?)$/.test(id);
+
+/** The options a backend's page runs with. */
+function optionsFor(id: string): PageSuiteOptions {
+  const o = SLOW[id] ?? OPTIONS;
+  return onGpu(id) ? { ...o, accuracyImages: SOFTWARE_GPU_ACCURACY } : o;
+}
+
 const missing = chromiumMissing();
 const timings: Record<string, number> = {};
 const reports = new Map<string, ConformanceReport>();
@@ -96,7 +109,7 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
   /** Runs the suite in a fresh page; also returns the paths that page fetched. */
   async function runInPage(
     id: string,
-    options: PageSuiteOptions = SLOW[id] ?? OPTIONS,
+    options: PageSuiteOptions = optionsFor(id),
   ): Promise<ConformanceReport & { fetched: string[] }> {
     const first = harness.server.requests.length;
     const page = await harness.open('/app/conformance.html');
