@@ -675,11 +675,9 @@ export class WebGpuModel {
     const readback = exe.readback.filter((r) => outputOn === 'cpu' || values.has(r.value));
     let submits = 0;
     let chunks = 0;
-    const grid = (total: number) => {
-      const wgs = Math.ceil(total / LINEAR_THREADS);
-      const max = this.limits.maxComputeWorkgroupsPerDimension;
-      return wgs <= max ? { x: Math.max(1, wgs), y: 1 } : { x: max, y: Math.ceil(wgs / max) };
-    };
+    // The conversions run a thread per element or packet, on the same grid split as the plan's dispatches.
+    const ioGrid = (total: number) =>
+      grid(Math.ceil(total / LINEAR_THREADS), this.limits.maxComputeWorkgroupsPerDimension);
     try {
       for (let n0 = 0; n0 < N; n0 += exe.batch) {
         if (signal?.aborted) break;
@@ -696,7 +694,7 @@ export class WebGpuModel {
         if (io.in) {
           const [, C, H, W] = shape as [number, number, number, number];
           const total = rows * H * W * Math.ceil(C / 4);
-          const g = grid(total);
+          const g = ioGrid(total);
           exe.io(0, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
           pass.setPipeline(io.in.pipeline);
           pass.setBindGroup(0, io.in.bindGroup);
@@ -710,7 +708,7 @@ export class WebGpuModel {
         if (io.out) {
           const [, C, H = 1, W = 1] = outShape as number[] as [number, number, number?, number?];
           const total = rows * C * H * W;
-          const g = grid(total);
+          const g = ioGrid(total);
           exe.io(1, { C, HW: H * W, CP4: Math.ceil(C / 4), N0: n0, TOTAL: total, GRIDX: g.x });
           pass.setPipeline(io.out.pipeline);
           pass.setBindGroup(0, io.out.bindGroup);
