@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Driver } from './browser.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_MISSING = 'Chromium not found: apt-get install -y chromium';
@@ -28,4 +29,16 @@ export function launchChromium(): Promise<Browser> {
       '--no-sandbox',
     ],
   });
+}
+
+/** Chromium as a Driver: its pages are Playwright's (the demo test uses more of them than BrowserPage). */
+export async function chromiumDriver(): Promise<Driver<Page>> {
+  const browser = await launchChromium();
+  return {
+    name: 'chromium',
+    label: `Chromium ${browser.version()} headless`,
+    version: () => browser.version(),
+    newPage: () => browser.newPage(),
+    close: () => browser.close(),
+  };
 }

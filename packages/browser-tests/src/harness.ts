@@ -1,20 +1,23 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { type BrowserName, type BrowserPage, type Driver, launchBrowser } from './browser.js';
 import { bundleForBrowser } from './bundle.js';
-import { launchChromium } from './chromium.js';
 import { WASM_PREFIX } from './page/wasm-prefix.js';
 import { dirOf, FIXTURES_DIR, PACKAGE_DIR } from './paths.js';
 import { type Mounts, type StaticServer, serveStatic } from './server.js';
 
-export interface Harness {
+/** Chromium's pages are Playwright's; every other browser's offer what the shared tests use. */
+export type PageOf<B extends BrowserName> = [B] extends ['chromium'] ? Page : BrowserPage;
+
+export interface Harness<P extends BrowserPage = Page> {
   /** Undefined when started with launch: false (serving only). */
-  readonly browser: Browser;
+  readonly browser: Driver<P>;
   readonly server: StaticServer;
   /** Log lines the pages printed (console and uncaught errors), for failure messages. */
   readonly logs: string[];
-  open(path: string): Promise<Page>;
+  open(path: string): Promise<P>;
   close(): Promise<void>;
 }
 
@@ -28,14 +31,14 @@ export function wasmMounts(): Mounts {
 
 /**
  * Bundles the page entries into a temporary folder, serves it (with the fixtures and wasm files)
- * on 127.0.0.1 and starts Chromium.
+ * on 127.0.0.1 and starts the browser (Chromium unless `options.browser` names another).
  */
-export async function startHarness(
+export async function startHarness<B extends BrowserName = 'chromium'>(
   entries: Record<string, string>,
   pages: Record<string, string>,
   extraMounts: Mounts = {},
-  options: { launch?: boolean } = {},
-): Promise<Harness> {
+  options: { launch?: boolean; browser?: B } = {},
+): Promise<Harness<PageOf<B>>> {
   const out = mkdtempSync(join(tmpdir(), 'resblocks-browser-'));
   await bundleForBrowser(
     Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(PACKAGE_DIR, file)])),
@@ -48,16 +51,17 @@ export async function startHarness(
     ...wasmMounts(),
     ...extraMounts,
   });
-  let browser: Browser | undefined;
+  let browser: Driver<PageOf<B>> | undefined;
   try {
-    if (options.launch !== false) browser = await launchChromium();
+    if (options.launch !== false)
+      browser = (await launchBrowser(options.browser ?? 'chromium')) as Driver<PageOf<B>>;
   } catch (e) {
     await server.close();
     throw e;
   }
   const logs: string[] = [];
   return {
-    browser: browser as Browser,
+    browser: browser as Driver<PageOf<B>>,
     server,
     logs,
     async open(path) {

@@ -2,16 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConformanceReport } from '@resblocks/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing } from '../src/chromium.js';
+import type { BrowserPage } from '../src/browser.js';
+import { BROWSER_TITLE, BROWSERS, type BrowserName, browserMissing } from '../src/browser.js';
 import { type Harness, startHarness } from '../src/harness.js';
 import { machine } from '../src/machine.js';
-import type { PageSuiteOptions } from '../src/page/conformance.js';
+import type { PageReport, PageSuiteOptions } from '../src/page/conformance.js';
 import { WASM_PREFIX } from '../src/page/wasm-prefix.js';
 import { REPORTS_DIR } from '../src/paths.js';
 
 /**
  * The shared conformance suite in a real Chromium (WebGPU and WebGL on SwiftShader where there is
- * no GPU). Cases are few and small: software WebGPU is slow.
+ * no GPU) and a real Firefox (WebGL on llvmpipe, no WebGPU in its release builds). Cases are few and
+ * small: software GPUs are slow.
  */
 const BACKENDS = [
   'reference:float64',
@@ -74,9 +76,43 @@ function optionsFor(id: string): PageSuiteOptions {
   return onGpu(id) ? { ...o, accuracyImages: SOFTWARE_GPU_ACCURACY } : o;
 }
 
-const missing = chromiumMissing();
-const timings: Record<string, number> = {};
-const reports = new Map<string, ConformanceReport>();
+/**
+ * Firefox's grid (in CI too): a sample of Chromium's, every kind of case but fewer of each, accuracy
+ * on the first 4 images. RESBLOCKS_FIREFOX_FULL=1 runs Chromium's grid, and the grouped
+ * convolutions, in Firefox too.
+ */
+const FIREFOX_FULL = process.env.RESBLOCKS_FIREFOX_FULL === '1';
+const FIREFOX_SAMPLE: PageSuiteOptions = {
+  networks: ['resnet8_cifar'],
+  maxBlockCases: 2,
+  randomCases: 1,
+  sample: { ops: 1, blocks: 1, 'tiny-networks': 1, networks: 1, shapes: 1, trace: 1 },
+  accuracyImages: 4,
+};
+
+/** What each browser runs: its backends, those it must refuse in its own words, and their grid. */
+interface BrowserPlan {
+  readonly backends: readonly string[];
+  /** Probed as unavailable, the reason quoting what the browser itself said (its requestAdapter() error). */
+  readonly unavailable: readonly string[];
+  readonly options: (id: string) => PageSuiteOptions;
+  /** Reports are written as reports/<prefix>conformance-<backend>.json, <prefix>probes.json... */
+  readonly prefix: string;
+  /** tfjs:webgl's grouped convolutions on every ResNeXt fixture. */
+  readonly grouped: boolean;
+}
+
+const PLANS: Record<BrowserName, BrowserPlan> = {
+  chromium: { backends: BACKENDS, unavailable: [], options: optionsFor, prefix: 'browser-', grouped: true },
+  firefox: {
+    // gpujs:webasm (gpu.js's wasm kernels) runs in browsers too; Chromium's CI run leaves it to Node.
+    backends: [...BACKENDS.filter((b) => !b.endsWith(':webgpu') && !b.startsWith('webgpu:')), 'gpujs:webasm'],
+    unavailable: BACKENDS.filter((b) => b.endsWith(':webgpu') || b.startsWith('webgpu:')),
+    options: (id) => (FIREFOX_FULL ? optionsFor(id) : FIREFOX_SAMPLE),
+    prefix: 'firefox-',
+    grouped: FIREFOX_FULL,
+  },
+};
 
 function failures(report: ConformanceReport): string {
   return report.cases
@@ -85,14 +121,28 @@ function failures(report: ConformanceReport): string {
     .join('\n');
 }
 
-describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${missing})` : ''}`, () => {
-  let harness: Harness;
+for (const browser of BROWSERS) {
+  const missing = browserMissing(browser);
+  describe.skipIf(missing !== undefined)(
+    `conformance in ${BROWSER_TITLE[browser]}${missing ? ` (${missing})` : ''}`,
+    () => conformanceIn(browser),
+  );
+}
+
+function conformanceIn(browser: BrowserName): void {
+  const plan = PLANS[browser];
+  const title = BROWSER_TITLE[browser];
+  const timings: Record<string, number> = {};
+  const reports = new Map<string, ConformanceReport>();
+  let harness: Harness<BrowserPage>;
   const started = performance.now();
 
   beforeAll(async () => {
     harness = await startHarness(
       { conformance: 'src/page/conformance.ts' },
       { 'conformance.html': 'src/page/conformance.html' },
+      {},
+      { browser },
     );
   });
 
@@ -101,16 +151,16 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
     timings.total = performance.now() - started;
     mkdirSync(REPORTS_DIR, { recursive: true });
     writeFileSync(
-      join(REPORTS_DIR, 'browser-timings.json'),
-      `${JSON.stringify({ measuredOn: machine(`Chromium ${harness?.browser.version()} headless`), ms: timings }, null, 2)}\n`,
+      join(REPORTS_DIR, `${plan.prefix}timings.json`),
+      `${JSON.stringify({ measuredOn: machine(harness?.browser.label), ms: timings }, null, 2)}\n`,
     );
   });
 
   /** Runs the suite in a fresh page; also returns the paths that page fetched. */
   async function runInPage(
     id: string,
-    options: PageSuiteOptions = optionsFor(id),
-  ): Promise<ConformanceReport & { fetched: string[] }> {
+    options: PageSuiteOptions = plan.options(id),
+  ): Promise<PageReport & { fetched: string[] }> {
     const first = harness.server.requests.length;
     const page = await harness.open('/app/conformance.html');
     const t0 = performance.now();
@@ -142,10 +192,48 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
     expect(probes.chosen).not.toBeNull();
     mkdirSync(REPORTS_DIR, { recursive: true });
     writeFileSync(
-      join(REPORTS_DIR, 'browser-probes.json'),
-      `${JSON.stringify({ measuredOn: machine(`Chromium ${harness.browser.version()} headless`), ...probes }, null, 2)}\n`,
+      join(REPORTS_DIR, `${plan.prefix}probes.json`),
+      `${JSON.stringify({ measuredOn: machine(harness.browser.label), ...probes }, null, 2)}\n`,
     );
+    const offered = probes.backends.filter((b) => b.available).map((b) => b.id);
+    expect(offered, `what ${title} offers`).toEqual(
+      expect.arrayContaining(plan.backends.filter((b) => !b.startsWith('reference:'))),
+    );
+    expect(
+      offered.filter((b) => plan.unavailable.includes(b)),
+      `what ${title} must refuse`,
+    ).toEqual([]);
   });
+
+  // A backend the browser does not offer says so in the browser's own words, never in ours.
+  it.skipIf(plan.unavailable.length === 0)(
+    `${title}'s own reason for each backend it does not offer`,
+    async () => {
+      const page = await harness.open('/app/conformance.html');
+      await page.waitForFunction(() => 'conformance' in window, undefined, { timeout: 120_000 });
+      try {
+        const gpu = await page.evaluate(() => window.conformance.gpu());
+        const probes = await page.evaluate(() => window.conformance.probe());
+        expect(gpu.webgpu, `${title} offered a WebGPU adapter`).toBeNull();
+        expect(gpu.webgpuError, `what requestAdapter() said in ${title}`).toMatch(/\w{3}/);
+        for (const id of plan.unavailable) {
+          const p = probes.backends.find((b) => b.id === id);
+          expect(p?.available, id).toBe(false);
+          expect(p?.reason, `${id}'s probe reason quotes ${title}`).toContain(gpu.webgpuError);
+          // The row of the backend-by-browser table: the suite as a user would run it, without `required`.
+          const report = await page.evaluate(([backend, o]) => window.conformance.run(backend, o), [
+            id,
+            { ...plan.options(id), required: false },
+          ] as const);
+          expect(report.cases.map((c) => [c.id, c.status])).toEqual([['backend/available', 'skip']]);
+          expect(report.cases[0]?.message).toContain(gpu.webgpuError);
+          writeReport(id, report);
+        }
+      } finally {
+        await page.close();
+      }
+    },
+  );
 
   it('a wrong backend fails in the page (numbers and identity)', async () => {
     const report = await runInPage('broken:float64');
@@ -157,19 +245,15 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
 
   // Two pages at a time (maxConcurrency): each engine works on one thread of its page or of the GPU
   // process, so a second page uses the second core.
-  for (const id of BACKENDS) {
+  for (const id of plan.backends) {
     it.concurrent(id, async () => {
       const report = await runInPage(id);
       reports.set(id, report);
-      mkdirSync(REPORTS_DIR, { recursive: true });
-      writeFileSync(
-        join(REPORTS_DIR, `browser-conformance-${id.replace(':', '-')}.json`),
-        `${JSON.stringify({ ...report, fetched: undefined }, null, 2)}\n`,
-      );
+      writeReport(id, report);
       expect(report.backend).toBe(id);
       expect(
         report.summary.failed,
-        `${id} failed in Chromium:\n${failures(report)}\n${harness.logs.slice(-20).join('\n')}`,
+        `${id} failed in ${title}:\n${failures(report)}\n${harness.logs.slice(-20).join('\n')}`,
       ).toBe(0);
       const identity = report.cases.find((c) => c.id === 'backend/identity');
       expect(identity?.status, `backend/identity: ${identity?.message}`).toBe('pass');
@@ -201,7 +285,7 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
   // tfjs:webgl's grouped-conv program (vec4 and scalar channel loops, strides, batch 3) on every
   // ResNeXt fixture; the sampled run above meets only one of them. (tfjs:webgpu's kernel runs its
   // full grid in Node.)
-  it.concurrent('tfjs:webgl grouped convolutions: every ResNeXt fixture', async () => {
+  it.skipIf(!plan.grouped).concurrent('tfjs:webgl grouped convolutions: every ResNeXt fixture', async () => {
     const report = await runInPage('tfjs:webgl', {
       networks: [],
       maxBlockCases: 100,
@@ -236,4 +320,13 @@ describe.skipIf(missing !== undefined)(`conformance in Chromium${missing ? ` (${
     const wrong = Object.keys(reported).filter((id) => reported[id] !== expected[id]);
     expect(wrong.map((id) => `${id} says device '${reported[id]}' on ${JSON.stringify(gpu)}`)).toEqual([]);
   });
-});
+
+  /** The report the docs' tables are generated from, naming the browser it ran in. */
+  function writeReport(id: string, report: PageReport): void {
+    mkdirSync(REPORTS_DIR, { recursive: true });
+    writeFileSync(
+      join(REPORTS_DIR, `${plan.prefix}conformance-${id.replace(':', '-')}.json`),
+      `${JSON.stringify({ ...report, fetched: undefined, browser: title, measuredOn: machine(harness.browser.label) }, null, 2)}\n`,
+    );
+  }
+}

@@ -1,5 +1,5 @@
 import { type ConformanceReport, runConformance } from '@resblocks/conformance';
-import { chooseBackend, parseBackendId, probeAll, probeSummary } from '@resblocks/spec';
+import { chooseBackend, type Dtype, parseBackendId, probeAll, probeSummary } from '@resblocks/spec';
 import { adapterById, runtimeAdapters } from './adapters.js';
 import { fetchFixtures } from './fixtures.js';
 import { fetchTrained } from './trained.js';
@@ -16,11 +16,18 @@ export interface PageSuiteOptions {
   readonly groups?: readonly string[];
   /** Trained-network images per model (default: the suite's choice for the backend's kind). */
   readonly accuracyImages?: number;
+  /** An unavailable backend fails (default); false reports it skipped, with its reason, as a user's run would. */
+  readonly required?: boolean;
 }
+
+/** A suite run in the page, with the dtype its numbers were judged in (the docs' precision column). */
+export type PageReport = ConformanceReport & { readonly dtype: Dtype };
 
 /** What this browser's GPU APIs run on, read directly (not through any adapter). */
 export interface PageGpu {
   webgpu: { vendor: string; architecture: string; description: string } | null;
+  /** What navigator.gpu or requestAdapter() said when there is no adapter, in the browser's words. */
+  webgpuError: string | null;
   webglRenderer: string | null;
 }
 
@@ -36,7 +43,7 @@ export interface PageProbe {
 
 export interface ConformanceHarness {
   probe(): Promise<{ backends: PageProbe[]; chosen: string | null; userAgent: string }>;
-  run(backendId: string, options: PageSuiteOptions): Promise<ConformanceReport>;
+  run(backendId: string, options: PageSuiteOptions): Promise<PageReport>;
   gpu(): Promise<PageGpu>;
 }
 
@@ -44,6 +51,14 @@ declare global {
   interface Window {
     conformance: ConformanceHarness;
   }
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= load();
+    return p;
+  };
 }
 
 window.conformance = {
@@ -60,7 +75,12 @@ window.conformance = {
   async gpu() {
     type Info = { vendor: string; architecture: string; description: string };
     const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info: Info } | null> } }).gpu;
-    const adapter = await gpu?.requestAdapter();
+    let webgpuError: string | null = gpu ? null : 'navigator.gpu is undefined';
+    const adapter = await gpu?.requestAdapter().catch((e: Error) => {
+      webgpuError = e.message;
+      return null;
+    });
+    if (gpu && adapter === null) webgpuError ??= 'requestAdapter() returned null';
     const gl = document.createElement('canvas').getContext('webgl2');
     const debug = gl?.getExtension('WEBGL_debug_renderer_info');
     return {
@@ -71,6 +91,7 @@ window.conformance = {
             description: adapter.info.description,
           }
         : null,
+      webgpuError,
       webglRenderer: gl ? String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : null,
     };
   },
@@ -78,12 +99,12 @@ window.conformance = {
     const parsed = parseBackendId(id);
     if (!parsed) throw new Error(`'${id}' is not an adapter:backend id`);
     await configureWasmPaths(location.origin);
-    const fixtures = await fetchFixtures(`${location.origin}/fixtures/`, options.networks);
-    const trained = await fetchTrained(`${location.origin}/fixtures/trained/`);
-    return runConformance(await adapterById(parsed.adapter), parsed.backend, {
-      required: true,
-      fixtures: async () => fixtures,
-      trained: async () => trained,
+    const adapter = await adapterById(parsed.adapter);
+    // Fetched when the suite asks: a backend the browser does not offer needs neither.
+    const report = await runConformance(adapter, parsed.backend, {
+      required: options.required ?? true,
+      fixtures: once(() => fetchFixtures(`${location.origin}/fixtures/`, options.networks)),
+      trained: once(() => fetchTrained(`${location.origin}/fixtures/trained/`)),
       ...(options.accuracyImages !== undefined ? { accuracyImages: options.accuracyImages } : {}),
       networks: options.networks,
       maxBlockCases: options.maxBlockCases,
@@ -96,5 +117,7 @@ window.conformance = {
           `[${id}] ${r.status} ${r.id} ${Math.round(r.durationMs)} ms${r.message ? ` ${r.message}` : ''}`,
         ),
     });
+    // After the run: tfjs:webgl knows only then whether it renders float32 or half floats.
+    return { ...report, dtype: adapter.dtype(parsed.backend) };
   },
 };
